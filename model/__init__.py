@@ -1,0 +1,1 @@
+"""Parley's classifier as a library: labels, segmentation, model inputs, predictor."""

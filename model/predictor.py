@@ -1,0 +1,191 @@
+"""Labelled segments from article text, with any Parley model folder.
+
+The model is a plain ``AutoModelForSequenceClassification`` with one sigmoid
+output per label (``model.labels.LABELS``). A label is on when its score
+reaches the model's threshold for it; a segment judged boilerplate gets no act
+labels (DESIGN.md).
+"""
+
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from transformers import AutoModelForSequenceClassification, AutoTokenizer, PreTrainedTokenizerBase
+
+from model.inputs import Pair, document_pairs, encode_pairs
+from model.labels import ACTS, BOILERPLATE, LABELS
+from model.metadata import ModelMetadata, read_metadata
+from model.segment import segment_text
+
+logger = logging.getLogger(__name__)
+
+
+class ModelLoadError(RuntimeError):
+    """A model folder that is missing, unreadable or not a Parley model."""
+
+
+@dataclass(frozen=True)
+class SegmentPrediction:
+    index: int
+    text: str
+    start: int | None
+    end: int | None
+    boilerplate: bool
+    acts: list[str]
+    scores: dict[str, float] = field(repr=False)
+
+
+def resolve_device(device: str) -> torch.device:
+    """``auto`` is CUDA when a GPU is visible, else the CPU."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ModelLoadError("device 'cuda' was asked for, but torch sees no CUDA GPU")
+    return torch.device(device)
+
+
+class Predictor:
+    """Scores and labels segments. Build it with :meth:`from_pretrained`."""
+
+    def __init__(
+        self,
+        model: torch.nn.Module,
+        tokenizer: PreTrainedTokenizerBase,
+        metadata: ModelMetadata,
+        *,
+        device: torch.device,
+        batch_size: int = 32,
+    ) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.metadata = metadata
+        self.device = device
+        self.batch_size = batch_size
+        self._thresholds = np.array([metadata.thresholds[label] for label in LABELS])
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        path: str | os.PathLike,
+        device: str = "auto",
+        *,
+        batch_size: int = 32,
+        threads: int = 0,
+    ) -> "Predictor":
+        """Load a model folder (or a name in the local Hugging Face cache).
+
+        ``threads`` sets torch's CPU threads when positive. On CUDA the model
+        runs in fp16.
+        """
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        if threads > 0:
+            torch.set_num_threads(threads)
+        torch_device = resolve_device(device)
+        source = _model_source(path)
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(source)
+            model = AutoModelForSequenceClassification.from_pretrained(source, dtype=torch.float32)
+        except OSError as error:
+            raise ModelLoadError(_not_found_message(path, error)) from error
+        _check_labels(model.config, path)
+        metadata = read_metadata(model.config)
+        if metadata is None:
+            logger.warning("%s has no Parley metadata: every threshold is 0.5", path)
+            metadata = ModelMetadata(name=Path(path).name, backbone=model.config.model_type)
+        if torch_device.type == "cuda":
+            model = model.half()
+        model.to(torch_device).eval()
+        return cls(model, tokenizer, metadata, device=torch_device, batch_size=batch_size)
+
+    def predict_document(self, text: str, language: str = "fr") -> list[SegmentPrediction]:
+        """Segment page text and label every segment; offsets point into ``text``."""
+        segments = segment_text(text, language)
+        scores = self.score_pairs(document_pairs([s.text for s in segments], self.metadata.context))
+        return [
+            self._prediction(index, segment.text, row, segment.start, segment.end)
+            for index, (segment, row) in enumerate(zip(segments, scores, strict=True))
+        ]
+
+    def predict_segments(self, segments: Sequence[str]) -> list[SegmentPrediction]:
+        """Label segments taken as one document, in order (no offsets)."""
+        scores = self.score_pairs(document_pairs(list(segments), self.metadata.context))
+        return [
+            self._prediction(index, text, row) for index, (text, row) in enumerate(zip(segments, scores, strict=True))
+        ]
+
+    def score_pairs(self, pairs: Sequence[Pair]) -> np.ndarray:
+        """Sigmoid scores, one row per pair and one column per label.
+
+        Pairs are batched by token length so that little padding is computed;
+        rows come back in the order of ``pairs``.
+        """
+        scores = np.zeros((len(pairs), len(LABELS)), dtype=np.float32)
+        if not pairs:
+            return scores
+        encoded = encode_pairs(self.tokenizer, pairs, self.metadata.context)
+        order = sorted(range(len(pairs)), key=lambda i: len(encoded["input_ids"][i]))
+        with torch.inference_mode():
+            for begin in range(0, len(order), self.batch_size):
+                rows = order[begin : begin + self.batch_size]
+                batch = self.tokenizer.pad(
+                    {key: [encoded[key][i] for i in rows] for key in encoded},
+                    return_tensors="pt",
+                ).to(self.device)
+                logits = self.model(**batch).logits
+                scores[rows] = torch.sigmoid(logits.float()).cpu().numpy()
+        return scores
+
+    def labels_for(self, scores: np.ndarray) -> tuple[bool, list[str]]:
+        """(boilerplate, acts) for one row of scores."""
+        passed = scores >= self._thresholds
+        boilerplate = bool(passed[LABELS.index(BOILERPLATE)])
+        acts = [] if boilerplate else [act for act in ACTS if passed[LABELS.index(act)]]
+        return boilerplate, acts
+
+    def _prediction(
+        self, index: int, text: str, scores: np.ndarray, start: int | None = None, end: int | None = None
+    ) -> SegmentPrediction:
+        boilerplate, acts = self.labels_for(scores)
+        return SegmentPrediction(
+            index=index,
+            text=text,
+            start=start,
+            end=end,
+            boilerplate=boilerplate,
+            acts=acts,
+            scores={label: round(float(score), 4) for label, score in zip(LABELS, scores, strict=True)},
+        )
+
+
+def _model_source(path: str | os.PathLike) -> str:
+    """The folder to load, or a hub-style name to look up in the local HF cache."""
+    candidate = Path(path)
+    if candidate.is_dir():
+        if not (candidate / "config.json").is_file():
+            raise ModelLoadError(f"{candidate} is a folder but holds no config.json: not a model folder")
+        return str(candidate)
+    if candidate.exists():
+        raise ModelLoadError(f"{candidate} is a file; give the model's folder")
+    return str(path)
+
+
+def _not_found_message(path: str | os.PathLike, error: OSError) -> str:
+    if Path(path).is_dir():
+        return f"cannot load the model in {path}: {error}"
+    return (
+        f"model folder not found: '{path}'. It is no local folder, and Parley cannot fetch it "
+        "from the Hugging Face Hub (this machine is offline, or the name is not in the local "
+        "cache). Pass the folder of a Parley model: models/default, or one written by "
+        "`parley train`."
+    )
+
+
+def _check_labels(config, path: str | os.PathLike) -> None:
+    labels = [config.id2label[index] for index in sorted(config.id2label)]
+    if labels != list(LABELS):
+        raise ModelLoadError(f"{path} predicts labels {labels}; a Parley model predicts {list(LABELS)} in that order")

@@ -1,0 +1,103 @@
+"""The `parley` command line."""
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from parley.config import DEFAULT_CONFIG_PATH, ConfigError, Settings, load_settings
+
+app = typer.Typer(help="Label every sentence of a news page: boilerplate, proposal, acceptance, refusal, condition.")
+stderr = Console(stderr=True, soft_wrap=True)
+
+
+@app.callback()
+def _main() -> None:
+    """Parley's commands; `parley COMMAND --help` tells more."""
+
+
+ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="YAML settings file.")]
+
+
+def _settings(config: Path) -> Settings:
+    try:
+        return load_settings(config)
+    except ConfigError as error:
+        stderr.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from error
+
+
+def _read_input(path: Path) -> tuple[str, str]:
+    """(name, text) of a file, or of standard input for '-'."""
+    if str(path) == "-":
+        data, name = sys.stdin.buffer.read(), "<stdin>"
+    else:
+        try:
+            data, name = path.read_bytes(), str(path)
+        except OSError as error:
+            stderr.print(f"[red]error:[/red] cannot read {path}: {error.strerror}")
+            raise typer.Exit(1) from error
+    try:
+        return name, data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        stderr.print(f"[red]error:[/red] {name} is not UTF-8 text (byte {error.start}: {error.reason})")
+        raise typer.Exit(1) from error
+
+
+@app.command()
+def classify(
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="Text files of page text; '-' or none reads stdin.")
+    ] = None,
+    model: Annotated[Path | None, typer.Option(help="Model folder. Default: model.path of the config.")] = None,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="One JSON answer per file, as the HTTP API gives.")
+    ] = False,
+    language: Annotated[str | None, typer.Option(help="Language for sentence rules (fr, en, de…).")] = None,
+    device: Annotated[str | None, typer.Option(help="auto, cpu or cuda. Default: from the config.")] = None,
+    config: ConfigOption = DEFAULT_CONFIG_PATH,
+) -> None:
+    """Label the sentences of text files and print them."""
+    from model.predictor import ModelLoadError, Predictor
+    from serve.schemas import classify_response
+
+    settings = _settings(config)
+    inputs = [_read_input(path) for path in files or [Path("-")]]
+    try:
+        predictor = Predictor.from_pretrained(
+            model or settings.model.path,
+            device=device or settings.inference.device,
+            batch_size=settings.inference.batch_size,
+            threads=settings.inference.threads,
+        )
+    except ModelLoadError as error:
+        stderr.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(1) from error
+    console = Console()
+    for name, text in inputs:
+        predictions = predictor.predict_document(text, language or settings.segmentation.default_language)
+        if json_output:
+            print(classify_response(predictor, predictions).model_dump_json())
+        else:
+            console.print(_table(name, predictions))
+
+
+def _table(title: str, predictions) -> Table:
+    table = Table(title=title, show_lines=False, expand=True)
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("labels", no_wrap=True)
+    table.add_column("sentence", ratio=1)
+    for prediction in predictions:
+        if prediction.boilerplate:
+            labels, style = "boilerplate", "dim"
+        else:
+            labels, style = " + ".join(prediction.acts) or "-", None
+        table.add_row(str(prediction.index), labels, prediction.text, style=style)
+    return table
+
+
+def main() -> None:
+    app()

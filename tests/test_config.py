@@ -1,0 +1,53 @@
+from pathlib import Path
+
+import pytest
+
+from parley.config import DEFAULT_CONFIG_PATH, ConfigError, load_settings
+
+
+def test_default_config_loads_with_the_documented_values():
+    settings = load_settings(DEFAULT_CONFIG_PATH)
+    assert settings.model.path == Path("models/default")
+    assert settings.context.window == 2
+    assert settings.context.max_length == 256
+    assert settings.inference.device == "auto"
+
+
+def test_missing_sections_take_their_defaults(tmp_path):
+    path = tmp_path / "partial.yaml"
+    path.write_text("inference:\n  batch_size: 8\n")
+    settings = load_settings(path)
+    assert settings.inference.batch_size == 8
+    assert settings.context.window == 2
+
+
+def test_unknown_key_is_named_with_the_file(tmp_path):
+    path = tmp_path / "typo.yaml"
+    path.write_text("context:\n  windw: 3\n")
+    with pytest.raises(ConfigError) as raised:
+        load_settings(path)
+    assert str(path) in str(raised.value)
+    assert "context.windw" in str(raised.value)
+
+
+def test_bad_value_is_named_with_the_file(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("inference:\n  device: tpu\n")
+    with pytest.raises(ConfigError, match=r"bad\.yaml: inference\.device"):
+        load_settings(path)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [("context: [1, 2\n", "not valid YAML"), ("- a list\n", "expected a mapping")],
+)
+def test_unreadable_yaml_is_refused(tmp_path, content, message):
+    path = tmp_path / "broken.yaml"
+    path.write_text(content)
+    with pytest.raises(ConfigError, match=message):
+        load_settings(path)
+
+
+def test_missing_file_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_settings(tmp_path / "absent.yaml")

@@ -1,0 +1,1 @@
+"""Data loading and validation, fine-tuning, evaluation and export."""
