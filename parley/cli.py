@@ -9,9 +9,11 @@ from rich.console import Console
 from rich.table import Table
 
 from parley.config import DEFAULT_CONFIG_PATH, ConfigError, Settings, load_settings
+from parley.data_cli import data_app
 
 app = typer.Typer(help="Label every sentence of a news page: boilerplate, proposal, acceptance, refusal, condition.")
 stderr = Console(stderr=True, soft_wrap=True)
+app.add_typer(data_app, name="data")
 
 
 @app.callback()
