@@ -1,0 +1,90 @@
+"""`parley serve`: the HTTP API, with uvicorn.
+
+The model is loaded before the server starts, so that a bad model folder is a
+one-line error and not a failed server start. Heavy imports (torch, FastAPI,
+uvicorn) wait until the command runs, to keep `parley --help` fast.
+"""
+
+import os
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from parley.config import DEFAULT_CONFIG_PATH, ConfigError, Settings, load_settings
+
+stderr = Console(stderr=True, soft_wrap=True)
+
+
+def serve_command(
+    model: Annotated[Path | None, typer.Option(help="Model folder. Default: model.path of the config.")] = None,
+    host: Annotated[str | None, typer.Option(help="Address to listen on. Default: serving.host.")] = None,
+    port: Annotated[int | None, typer.Option(min=1, max=65535, help="Default: serving.port.")] = None,
+    device: Annotated[
+        Literal["auto", "cpu", "cuda"] | None, typer.Option(help="Default: inference.device (auto: CUDA if any).")
+    ] = None,
+    backend: Annotated[
+        Literal["auto", "torch", "onnx"] | None,
+        typer.Option(help="Default: inference.backend. auto is torch; onnx is not available yet."),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Processes, each with its own model. Default: serving.workers.")
+    ] = None,
+    config: Annotated[Path, typer.Option("--config", "-c", help="YAML settings file.")] = DEFAULT_CONFIG_PATH,
+) -> None:
+    """Serve the HTTP API: POST /v1/classify and /v1/classify/batch, GET /v1/model, /healthz, /readyz,
+    /metrics; OpenAPI docs at /docs."""
+    settings = _settings(
+        config,
+        {
+            ("model", "path"): model,
+            ("serving", "host"): host,
+            ("serving", "port"): port,
+            ("serving", "workers"): workers,
+            ("inference", "device"): device,
+            ("inference", "backend"): backend,
+        },
+    )
+    import uvicorn
+
+    from model.predictor import ModelLoadError
+    from serve.app import SETTINGS_ENV, create_app, load_predictor
+    from serve.logs import configure_logging
+
+    serving = settings.serving
+    configure_logging(serving.log_level)
+    try:
+        predictor = load_predictor(settings)
+    except ModelLoadError as error:
+        stderr.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(1) from error
+    # log_config=None: uvicorn's lines go through Parley's log format; its access log is replaced by
+    # Parley's, which carries request ids.
+    options: dict[str, Any] = {
+        "host": serving.host,
+        "port": serving.port,
+        "log_level": serving.log_level,
+        "log_config": None,
+        "access_log": False,
+    }
+    if serving.workers == 1:
+        uvicorn.run(create_app(settings, predictor), **options)
+    else:
+        del predictor  # it only checked the model folder: each worker loads its own
+        os.environ[SETTINGS_ENV] = settings.model_dump_json()
+        uvicorn.run("serve.app:app_from_environment", factory=True, workers=serving.workers, **options)
+
+
+def _settings(config: Path, overrides: dict[tuple[str, str], Any]) -> Settings:
+    """The config file's settings, with the options given on the command line in place."""
+    try:
+        raw = load_settings(config).model_dump()
+        for (section, key), value in overrides.items():
+            if value is not None:
+                raw[section][key] = value
+        return Settings.model_validate(raw)
+    except (ConfigError, ValidationError) as error:
+        stderr.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from error
