@@ -1,0 +1,89 @@
+"""`parley train` and `parley evaluate`."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from parley.config import DEFAULT_CONFIG_PATH, ConfigError, load_settings
+
+ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="YAML settings file.")]
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(1)
+
+
+def train_command(
+    config: ConfigOption = DEFAULT_CONFIG_PATH,
+    data: Annotated[
+        list[Path] | None, typer.Option(help="Training files (repeat the option). Default: training.train_files.")
+    ] = None,
+    dev: Annotated[list[Path] | None, typer.Option(help="Dev files. Default: training.dev_files.")] = None,
+    with_corpus: Annotated[
+        bool, typer.Option(help="Also train on training.train_files (the corpus) besides --data.")
+    ] = False,
+    init_from: Annotated[Path | None, typer.Option(help="Continue from this Parley model folder.")] = None,
+    output: Annotated[Path | None, typer.Option(help="Model folder to write. Default: training.output_dir.")] = None,
+    resume: Annotated[bool, typer.Option(help="Resume from the last checkpoint of this output.")] = False,
+) -> None:
+    """Fine-tune a model on labelled data, tune its thresholds on dev, and write its folder."""
+    from model.backbones import BackboneError
+    from model.predictor import ModelLoadError
+    from training.train import train
+
+    try:
+        settings = load_settings(config)
+    except ConfigError as error:
+        raise _fail(str(error)) from error
+    options = settings.training
+    train_files = list(data or options.train_files)
+    if data and with_corpus:
+        train_files += options.train_files
+    try:
+        result = train(
+            settings,
+            train_files=train_files,
+            dev_files=list(dev or options.dev_files),
+            output_dir=output or options.output_dir,
+            init_from=init_from,
+            resume=resume,
+        )
+    except (ValueError, BackboneError, ModelLoadError, FileNotFoundError) as error:
+        raise _fail(str(error)) from error
+    typer.echo(f"model written to {result.output_dir} after {result.epochs_run:g} epochs")
+    typer.echo("thresholds (tuned on dev): " + ", ".join(f"{k} {v:.2f}" for k, v in result.thresholds.items()))
+    typer.echo("dev: " + ", ".join(f"{k} {v:.3f}" for k, v in result.dev_metrics.items()))
+
+
+def evaluate_command(
+    model: Annotated[Path, typer.Argument(help="Model folder.")],
+    data: Annotated[list[Path] | None, typer.Option(help="Labelled files to score. Default: data/test.jsonl.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Report folder. Default: MODEL/evaluation.")] = None,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    update_card: Annotated[
+        bool, typer.Option(help="Write the report into MODEL itself and refresh its model card with the figures.")
+    ] = False,
+) -> None:
+    """Score a model on labelled data: metrics.json, metrics.md and PNG plots."""
+    from model.predictor import ModelLoadError, Predictor
+    from training.data import DataError, read_documents
+    from training.evaluate import apply_thresholds, compute_metrics, gold_matrix, score_documents, write_report
+    from training.model_card import write_model_card
+
+    try:
+        documents = read_documents(data or [Path("data/test.jsonl")])
+        predictor = Predictor.from_pretrained(model, device=device)
+    except (DataError, ModelLoadError) as error:
+        raise _fail(str(error)) from error
+    scores = score_documents(predictor, documents)
+    gold = gold_matrix(documents)
+    predicted = apply_thresholds(scores, predictor.metadata.thresholds)
+    result = compute_metrics(gold, predicted, scores)
+    report_dir = model if update_card else out or model / "evaluation"
+    title = ", ".join(str(path) for path in data or [Path("data/test.jsonl")])
+    write_report(result, report_dir, title, gold, scores, predicted, thresholds=predictor.metadata.thresholds)
+    if update_card:
+        write_model_card(model)
+    typer.echo((report_dir / "metrics.md").read_text(encoding="utf-8"))

@@ -1,0 +1,178 @@
+import json
+
+import pytest
+
+from model.inputs import ContextSettings
+from model.labels import LABELS
+from model.metadata import read_metadata
+from model.predictor import ModelLoadError, Predictor
+from parley.config import Settings, TrainingSettings
+from training.data import DataError
+from training.train import train
+
+PAGES = [
+    [
+        ("Accueil | Monde | Économie", True, []),
+        ("Le syndicat propose une médiation si la direction suspend le plan.", False, ["proposal", "condition"]),
+        ("La direction rejette l'offre.", False, ["refusal"]),
+        ("Le ministre accepte de recevoir les deux parties.", False, ["acceptance"]),
+        ("La réunion a duré deux heures.", False, []),
+        ("Partager sur Facebook", True, []),
+    ],
+    [
+        ("Publicité", True, []),
+        ("Berlin invite Paris à reprendre les discussions.", False, ["proposal"]),
+        ("Paris refuse tant que le tarif reste en vigueur.", False, ["refusal", "condition"]),
+        ("Rome se dit prête à signer.", False, ["acceptance"]),
+        ("Lire aussi", True, []),
+    ],
+]
+
+
+def write_pages(path, prefix, copies):
+    with path.open("w", encoding="utf-8") as handle:
+        for copy in range(copies):
+            for number, page in enumerate(PAGES):
+                segments = [{"text": text, "boilerplate": bp, "acts": acts} for text, bp, acts in page]
+                document = {"doc_id": f"{prefix}-{copy}-{number}", "lang": "fr", "segments": segments}
+                handle.write(json.dumps(document, ensure_ascii=False) + "\n")
+    return path
+
+
+def settings_for(backbone, tmp_path, **overrides):
+    options = dict(
+        backbone=str(backbone),
+        keep_pieces=None,
+        checkpoint_dir=tmp_path / "runs",
+        epochs=6,
+        learning_rate=2e-3,
+        batch_size=8,
+        logging_steps=1,
+        early_stopping_patience=10,
+        save_fp16=False,
+        model_name="tiny-trained",
+    )
+    options.update(overrides)
+    return Settings(context=ContextSettings(max_length=64), training=TrainingSettings(**options))
+
+
+@pytest.fixture(scope="module")
+def trained(tiny_model_dir, tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("train")
+    train_file = write_pages(tmp_path / "train.jsonl", "train", copies=4)
+    dev_file = write_pages(tmp_path / "dev.jsonl", "dev", copies=1)
+    settings = settings_for(tiny_model_dir, tmp_path)
+    output = tmp_path / "model"
+    result = train(settings, train_files=[train_file], dev_files=[dev_file], output_dir=output)
+    return result, output, train_file, dev_file, tmp_path
+
+
+def test_a_short_run_lowers_the_loss(trained):
+    result, *_ = trained
+    losses = result.losses
+    assert len(losses) >= 6
+    assert sum(losses[-3:]) / 3 < sum(losses[:3]) / 3
+
+
+def test_thresholds_are_stored_and_read_back(trained):
+    result, output, *_ = trained
+    predictor = Predictor.from_pretrained(output, device="cpu")
+    assert predictor.metadata.thresholds == result.thresholds
+    assert set(result.thresholds) == set(LABELS)
+    assert predictor.metadata.name == "tiny-trained"
+    assert (output / "README.md").read_text(encoding="utf-8").startswith("---")
+    record = json.loads((output / "training.json").read_text(encoding="utf-8"))
+    assert record["train_documents"] == 8 and record["dev_documents"] == 2
+    assert len(predictor.predict_document("Berlin invite Paris à signer.\nPublicité")) == 2
+
+
+def test_init_from_keeps_the_label_schema_and_context(trained):
+    _, output, train_file, dev_file, tmp_path = trained
+    settings = settings_for("unused-backbone", tmp_path, epochs=1)
+    again = tmp_path / "continued"
+    train(settings, train_files=[train_file], dev_files=[dev_file], output_dir=again, init_from=output)
+    config = Predictor.from_pretrained(again, device="cpu").model.config
+    assert [config.id2label[i] for i in range(len(LABELS))] == list(LABELS)
+    assert read_metadata(config).context == read_metadata(Predictor.from_pretrained(output).model.config).context
+    record = json.loads((again / "training.json").read_text(encoding="utf-8"))
+    assert record["init_from"] == str(output)
+
+
+def test_init_from_refuses_a_model_that_is_not_parley(tiny_model_dir, trained, tmp_path):
+    _, _, train_file, dev_file, _ = trained
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "config.json").write_text(json.dumps({"model_type": "bert", "id2label": {"0": "a", "1": "b"}}))
+    with pytest.raises(ModelLoadError, match="predicts labels"):
+        train(
+            settings_for(tiny_model_dir, tmp_path),
+            train_files=[train_file],
+            dev_files=[dev_file],
+            output_dir=tmp_path / "out",
+            init_from=plain,
+        )
+
+
+def test_bad_data_is_refused_before_training_starts(tiny_model_dir, tmp_path):
+    good = write_pages(tmp_path / "good.jsonl", "g", copies=1)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"doc_id": "x", "segments": [{"text": "Publicité", "boilerplate": true, "acts": ["proposal"]}]}\n')
+    settings = settings_for(tiny_model_dir, tmp_path)
+    with pytest.raises(DataError, match=r"bad\.jsonl:1: segments\.0: a boilerplate segment has no acts"):
+        train(settings, train_files=[good, bad], dev_files=[good], output_dir=tmp_path / "never")
+    assert not (tmp_path / "never").exists()
+    assert not (tmp_path / "runs").exists()
+
+
+def test_resume_without_a_checkpoint_is_a_clear_error(tiny_model_dir, tmp_path):
+    good = write_pages(tmp_path / "good.jsonl", "g", copies=1)
+    with pytest.raises(FileNotFoundError, match="no checkpoint to resume from"):
+        train(
+            settings_for(tiny_model_dir, tmp_path),
+            train_files=[good],
+            dev_files=[good],
+            output_dir=tmp_path / "out",
+            resume=True,
+        )
+
+
+def test_train_and_evaluate_commands(tiny_model_dir, trained, tmp_path):
+    from typer.testing import CliRunner
+
+    from parley.cli import app
+
+    _, _, train_file, dev_file, _ = trained
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "context:\n  max_length: 64\n"
+        f"training:\n  backbone: {tiny_model_dir}\n  epochs: 1\n  checkpoint_dir: {tmp_path / 'runs'}\n"
+        "  save_fp16: false\n",
+        encoding="utf-8",
+    )
+    output = tmp_path / "cli-model"
+    runner = CliRunner()
+    result = runner.invoke(
+        app,
+        ["train", "--config", str(config), "--data", str(train_file), "--dev", str(dev_file), "--output", str(output)],
+    )
+    assert result.exit_code == 0, result.output
+    assert f"model written to {output}" in result.output
+    result = runner.invoke(app, ["evaluate", str(output), "--data", str(dev_file), "--update-card"])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((output / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["segments"] == 11
+    assert (output / "precision_recall.png").stat().st_size > 0
+    card = (output / "README.md").read_text(encoding="utf-8")
+    assert f"macro-F1 over the four acts **{metrics['macro_f1_acts']:.3f}**" in card
+
+
+def test_train_command_names_bad_data(tiny_model_dir, tmp_path):
+    from typer.testing import CliRunner
+
+    from parley.cli import app
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{oops\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["train", "--data", str(bad), "--dev", str(bad), "--output", str(tmp_path / "m")])
+    assert result.exit_code == 1
+    assert f"{bad}:1: not valid JSON" in result.output

@@ -1,0 +1,124 @@
+"""The model card (README.md) of a Parley model folder.
+
+Written from what the folder itself holds: its metadata in ``config.json``
+(backbone, thresholds, context settings), ``training.json`` (what it was
+trained on, written by `parley train`) and, once the model has been
+evaluated, ``metrics.json``. `parley train` and `parley evaluate` both rewrite
+it, so the card and the figures stay in step.
+"""
+
+import json
+from pathlib import Path
+
+from model.labels import LABELS
+from model.metadata import CONFIG_KEY, ModelMetadata
+
+TRAINING_RECORD = "training.json"
+METRICS_FILE = "metrics.json"
+
+LIMITS = """\
+- Trained on 420 hand-written pages in the style of news (75 % French, the rest
+  English, German, Spanish and Italian, 28 domains): real pages have layouts
+  and chrome it has not seen, and its figures on them will be lower than on
+  the corpus's test split.
+- Segments are judged with two neighbours on each side as context; a teaser
+  far from any other chrome can pass for article text.
+- The act labels follow LABELS.md's decisions for hard cases; borderline
+  readings (a counter-offer as proposal or acceptance) stay uncertain.
+- Not for decisions about people: it labels sentences, it does not verify
+  what they say."""
+
+
+def write_model_card(model_dir: Path) -> Path:
+    """Write ``model_dir/README.md`` from the folder's config, training record and metrics."""
+    config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+    metadata = ModelMetadata.model_validate(config[CONFIG_KEY])
+    training = _read_json(model_dir / TRAINING_RECORD)
+    metrics = _read_json(model_dir / METRICS_FILE)
+    lines = [
+        "---",
+        "license: mit",
+        "language: [fr, en, de, es, it]",
+        "pipeline_tag: text-classification",
+        "---",
+        f"# {metadata.name} {metadata.version}",
+        "",
+        "Labels every segment of a scraped news page with five independent sigmoid outputs: "
+        "`boilerplate` (not part of the article) and the acts `proposal`, `acceptance`, `refusal`, "
+        "`condition` (see LABELS.md). A segment judged boilerplate gets no act labels.",
+        "",
+        "## Model",
+        "",
+        f"- Backbone: `{metadata.backbone}`. A plain `AutoModelForSequenceClassification` "
+        "(`problem_type=multi_label_classification`): any Hugging Face tool loads it. The weights are stored "
+        "in fp16 to halve the folder; Parley loads them as fp32 on CPU (pass `dtype=torch.float32` elsewhere).",
+        "- The pooler of the classification head was not in the backbone's weights: it was initialised at "
+        "random and trained with the head.",
+        f"- Input: a text pair (segment, context); the context is the segment's position and up to "
+        f"{metadata.context.window} neighbours on each side, each cut to "
+        f"{metadata.context.max_chars_per_neighbour} characters; at most {metadata.context.max_length} tokens, "
+        "the context truncated first. These settings are stored in `config.json` under `parley`.",
+        "- Licence: MIT, as the multilingual-e5-small backbone.",
+        "",
+        "## Labels and thresholds (tuned on the dev split)",
+        "",
+        "| label | threshold |",
+        "|---|---|",
+        *(f"| {label} | {metadata.thresholds[label]:.2f} |" for label in LABELS),
+        "",
+        "## Data",
+        "",
+        _data_summary(training),
+        "",
+        "## Test metrics",
+        "",
+        _metrics_table(metrics) if metrics else "Not evaluated yet: run `parley evaluate` on this folder.",
+        "",
+    ]
+    if training:
+        lines += ["## Training", "", _training_summary(training), ""]
+    lines += ["## Limits", "", LIMITS, ""]
+    card = model_dir / "README.md"
+    card.write_text("\n".join(lines), encoding="utf-8")
+    return card
+
+
+def _read_json(path: Path) -> dict | None:
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def _data_summary(training: dict | None) -> str:
+    if training is None:
+        return "No training record (`training.json`) in this folder."
+    return (
+        f"Trained on {training['train_documents']} documents ({training['train_segments']} segments) from "
+        f"{', '.join(training['train_files'])}; dev: {training['dev_documents']} documents "
+        f"({training['dev_segments']} segments) from {', '.join(training['dev_files'])}. Documents are split "
+        "as wholes. The dev data chose the best epoch and the thresholds; test data was only scored."
+    )
+
+
+def _training_summary(training: dict) -> str:
+    start = f"continued from `{training['init_from']}`" if training.get("init_from") else "from the backbone"
+    dev = ", ".join(f"{name} {value:.3f}" for name, value in training["dev_metrics"].items())
+    return (
+        f"Fine-tuned {start} with `parley train` for {training['epochs_run']:g} epochs "
+        f"({training['seconds'] / 60:.1f} minutes on {training['device']}, {training['threads']} CPU threads). "
+        f"Dev figures with the tuned thresholds: {dev}."
+    )
+
+
+def _metrics_table(metrics: dict) -> str:
+    rows = ["| label | precision | recall | F1 | support |", "|---|---|---|---|---|"]
+    for label in LABELS:
+        figures = metrics["labels"][label]
+        rows.append(
+            f"| {label} | {figures['precision']:.3f} | {figures['recall']:.3f} "
+            f"| {figures['f1']:.3f} | {figures['support']} |"
+        )
+    rows += [
+        "",
+        f"On {metrics['segments']} segments of {metrics['title']}: macro-F1 over the four acts "
+        f"**{metrics['macro_f1_acts']:.3f}**, boilerplate F1 **{metrics['boilerplate_f1']:.3f}**.",
+    ]
+    return "\n".join(rows)

@@ -1,0 +1,261 @@
+"""Fine-tuning a Parley model with the `transformers` Trainer.
+
+One plain ``AutoModelForSequenceClassification`` with five sigmoid outputs,
+trained with binary cross-entropy on (segment, context) pairs. Rare labels
+weigh more in the loss (``pos_weight``, capped). The Trainer evaluates on the
+dev split every epoch, keeps the best checkpoint by dev macro-F1 over the four
+acts and stops early when it stops improving. Then per-label thresholds are
+tuned on the dev split and stored with the model (``model.metadata``), and the
+model folder is written to a temporary sibling and renamed into place, so an
+interrupted run never leaves a half-written model behind.
+"""
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from datasets import Dataset
+from transformers import (
+    AutoConfig,
+    AutoModelForSequenceClassification,
+    AutoTokenizer,
+    DataCollatorWithPadding,
+    EarlyStoppingCallback,
+    EvalPrediction,
+    PreTrainedTokenizerBase,
+    Trainer,
+    TrainingArguments,
+    set_seed,
+)
+from transformers.trainer_utils import get_last_checkpoint
+
+from model.backbones import resolve_backbone
+from model.inputs import ContextSettings, encode_pairs
+from model.labels import ID2LABEL, LABEL2ID, LABELS
+from model.metadata import ModelMetadata, read_metadata, write_metadata
+from model.predictor import ModelLoadError, check_labels
+from parley.config import Settings
+from training.data import Document, read_documents
+from training.evaluate import apply_thresholds, compute_metrics, gold_matrix, tune_thresholds
+from training.model_card import TRAINING_RECORD, write_model_card
+from training.pairs import corpus_pairs
+
+logger = logging.getLogger(__name__)
+
+BEST_METRIC = "macro_f1_acts"
+
+
+@dataclass(frozen=True)
+class TrainingResult:
+    output_dir: Path
+    thresholds: dict[str, float]
+    dev_metrics: dict[str, float]
+    epochs_run: float
+    losses: list[float]
+
+
+class WeightedLossTrainer(Trainer):
+    """A Trainer whose loss is BCE with a positive weight per label."""
+
+    def __init__(self, *args, pos_weight: torch.Tensor, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.pos_weight = pos_weight
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        labels = inputs.pop("labels")
+        outputs = model(**inputs)
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(
+            outputs.logits.float(), labels.float(), pos_weight=self.pos_weight.to(outputs.logits.device)
+        )
+        return (loss, outputs) if return_outputs else loss
+
+
+def positive_weights(labels: np.ndarray, cap: float) -> torch.Tensor:
+    """negatives / positives per label, capped, so that rare labels are not drowned out."""
+    positives = labels.sum(axis=0)
+    negatives = len(labels) - positives
+    return torch.tensor(np.clip(negatives / np.maximum(positives, 1), 1.0, cap), dtype=torch.float32)
+
+
+def build_dataset(tokenizer: PreTrainedTokenizerBase, documents: list[Document], context: ContextSettings) -> Dataset:
+    """Tokenized (segment, context) pairs with their five 0/1 labels."""
+    encoded = encode_pairs(tokenizer, corpus_pairs(documents, context), context)
+    columns = {key: encoded[key] for key in encoded}
+    columns["labels"] = gold_matrix(documents).astype(np.float32).tolist()
+    return Dataset.from_dict(columns)
+
+
+def dev_metrics(prediction: EvalPrediction) -> dict[str, float]:
+    """Dev metrics at 0.5 thresholds, for model selection during training."""
+    scores = 1.0 / (1.0 + np.exp(-prediction.predictions))
+    gold = prediction.label_ids.astype(int)
+    predicted = apply_thresholds(scores, dict.fromkeys(LABELS, 0.5))
+    result = compute_metrics(gold, predicted, scores)
+    return {BEST_METRIC: result.macro_f1_acts, "f1_boilerplate": result.boilerplate_f1}
+
+
+def train(
+    settings: Settings,
+    *,
+    train_files: list[Path],
+    dev_files: list[Path],
+    output_dir: Path,
+    init_from: Path | None = None,
+    resume: bool = False,
+) -> TrainingResult:
+    """Fine-tune, tune thresholds on dev, and write the model folder to ``output_dir``."""
+    options = settings.training
+    started = time.monotonic()
+    # Read and validate every file first: nothing is trained on half-valid data.
+    train_documents = read_documents(train_files)
+    dev_documents = read_documents(dev_files)
+    if options.threads > 0:
+        torch.set_num_threads(options.threads)
+    set_seed(options.seed)
+
+    source, context, backbone = _starting_point(settings, init_from)
+    tokenizer = AutoTokenizer.from_pretrained(source)
+    model = AutoModelForSequenceClassification.from_pretrained(
+        source,
+        num_labels=len(LABELS),
+        id2label=ID2LABEL,
+        label2id=LABEL2ID,
+        problem_type="multi_label_classification",
+        dtype=torch.float32,
+    )
+    positions = getattr(model.config, "max_position_embeddings", None)
+    if positions is not None and context.max_length > positions:
+        raise ValueError(
+            f"context.max_length is {context.max_length} but {source} has only {positions} positions; lower it"
+        )
+    train_dataset = build_dataset(tokenizer, train_documents, context)
+    dev_dataset = build_dataset(tokenizer, dev_documents, context)
+    pos_weight = positive_weights(np.array(train_dataset["labels"]), options.max_pos_weight)
+    logger.info("training on %d segments, dev %d; pos_weight %s", len(train_dataset), len(dev_dataset), pos_weight)
+
+    checkpoints = options.checkpoint_dir / output_dir.name
+    if resume and (not checkpoints.is_dir() or get_last_checkpoint(str(checkpoints)) is None):
+        raise FileNotFoundError(f"--resume: no checkpoint to resume from in {checkpoints}")
+    trainer = WeightedLossTrainer(
+        model=model,
+        args=_training_arguments(settings, checkpoints),
+        train_dataset=train_dataset,
+        eval_dataset=dev_dataset,
+        data_collator=DataCollatorWithPadding(tokenizer),
+        compute_metrics=dev_metrics,
+        callbacks=[EarlyStoppingCallback(early_stopping_patience=options.early_stopping_patience)],
+        pos_weight=pos_weight,
+    )
+    trainer.train(resume_from_checkpoint=True if resume else None)
+
+    dev_scores = 1.0 / (1.0 + np.exp(-trainer.predict(dev_dataset).predictions))
+    dev_gold = gold_matrix(dev_documents)
+    thresholds = tune_thresholds(dev_gold, dev_scores)
+    tuned = compute_metrics(dev_gold, apply_thresholds(dev_scores, thresholds), dev_scores)
+    metadata = ModelMetadata(
+        name=options.model_name,
+        version=options.model_version,
+        backbone=backbone,
+        thresholds=thresholds,
+        context=context,
+    )
+    result = TrainingResult(
+        output_dir=output_dir,
+        thresholds=thresholds,
+        dev_metrics={BEST_METRIC: tuned.macro_f1_acts, "f1_boilerplate": tuned.boilerplate_f1},
+        epochs_run=trainer.state.epoch or 0.0,
+        losses=[entry["loss"] for entry in trainer.state.log_history if "loss" in entry],
+    )
+    record = {
+        "train_files": [str(path) for path in train_files],
+        "dev_files": [str(path) for path in dev_files],
+        "train_documents": len(train_documents),
+        "train_segments": len(train_dataset),
+        "dev_documents": len(dev_documents),
+        "dev_segments": len(dev_dataset),
+        "init_from": str(init_from) if init_from else None,
+        "epochs_run": result.epochs_run,
+        "best_checkpoint": trainer.state.best_model_checkpoint,
+        "dev_metrics": result.dev_metrics,
+        "seconds": round(time.monotonic() - started, 1),
+        "device": "cuda" if torch.cuda.is_available() else "cpu",
+        "threads": torch.get_num_threads(),
+        "settings": options.model_dump(mode="json"),
+    }
+    _save_model(trainer.model, tokenizer, metadata, record, output_dir, fp16=options.save_fp16)
+    return result
+
+
+def _starting_point(settings: Settings, init_from: Path | None) -> tuple[str, ContextSettings, str]:
+    """(folder to load, context settings, backbone description) for a new or a continued model."""
+    if init_from is None:
+        source = resolve_backbone(settings.training.backbone, keep_pieces=settings.training.keep_pieces)
+        return source, settings.context, settings.training.backbone
+    if not (init_from / "config.json").is_file():
+        raise ModelLoadError(f"--init-from {init_from}: not a model folder (no config.json)")
+    config = AutoConfig.from_pretrained(init_from)
+    check_labels(config, init_from)
+    metadata = read_metadata(config)
+    if metadata is None:
+        raise ModelLoadError(f"--init-from {init_from}: not a Parley model (its config has no 'parley' metadata)")
+    # A continued model keeps the input format it learnt.
+    return str(init_from), metadata.context, metadata.backbone
+
+
+def _training_arguments(settings: Settings, checkpoints: Path) -> TrainingArguments:
+    options = settings.training
+    return TrainingArguments(
+        output_dir=str(checkpoints),
+        num_train_epochs=options.epochs,
+        learning_rate=options.learning_rate,
+        per_device_train_batch_size=options.batch_size,
+        per_device_eval_batch_size=options.eval_batch_size,
+        gradient_accumulation_steps=options.gradient_accumulation_steps,
+        weight_decay=options.weight_decay,
+        warmup_steps=options.warmup_ratio,  # a float below 1 is a share of the steps
+        lr_scheduler_type="linear",
+        eval_strategy="epoch",
+        save_strategy="epoch",
+        save_total_limit=2,
+        load_best_model_at_end=True,
+        metric_for_best_model=BEST_METRIC,
+        greater_is_better=True,
+        logging_steps=options.logging_steps,
+        seed=options.seed,
+        data_seed=options.seed,
+        train_sampling_strategy="group_by_length",
+        report_to=[],
+        dataloader_num_workers=0,
+        use_cpu=not torch.cuda.is_available(),
+        fp16=torch.cuda.is_available(),
+    )
+
+
+def _save_model(model, tokenizer, metadata: ModelMetadata, record: dict, output_dir: Path, *, fp16: bool) -> None:
+    """Write the model folder (weights, tokenizer, training record, card) next to its
+    destination, then rename it into place."""
+    write_metadata(model.config, metadata)
+    output_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.", dir=output_dir.parent))
+    try:
+        (model.half() if fp16 else model).save_pretrained(staging)
+        tokenizer.save_pretrained(staging)
+        (staging / TRAINING_RECORD).write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")
+        write_model_card(staging)
+        if output_dir.exists():
+            previous = output_dir.with_name(f".{output_dir.name}.previous")
+            shutil.rmtree(previous, ignore_errors=True)
+            os.replace(output_dir, previous)
+            os.replace(staging, output_dir)
+            shutil.rmtree(previous)
+        else:
+            os.replace(staging, output_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
