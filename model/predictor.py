@@ -48,6 +48,18 @@ def resolve_device(device: str) -> torch.device:
     return torch.device(device)
 
 
+def decide_labels(scores: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """0/1 labels for one row of scores or a matrix of rows (labels in ``LABELS`` order).
+
+    A label is on when its score reaches its threshold, except that a segment
+    whose boilerplate label is on gets no act label (DESIGN.md).
+    """
+    decided = (np.asarray(scores) >= thresholds).astype(np.int8)
+    boilerplate = decided[..., LABELS.index(BOILERPLATE)].astype(bool)
+    decided[..., [LABELS.index(act) for act in ACTS]] *= ~boilerplate[..., np.newaxis]
+    return decided
+
+
 class Predictor:
     """Scores and labels segments. Build it with :meth:`from_pretrained`."""
 
@@ -92,7 +104,7 @@ class Predictor:
             model = AutoModelForSequenceClassification.from_pretrained(source, dtype=torch.float32)
         except OSError as error:
             raise ModelLoadError(_not_found_message(path, error)) from error
-        _check_labels(model.config, path)
+        check_labels(model.config, path)
         metadata = read_metadata(model.config)
         if metadata is None:
             logger.warning("%s has no Parley metadata: every threshold is 0.5", path)
@@ -142,9 +154,9 @@ class Predictor:
 
     def labels_for(self, scores: np.ndarray) -> tuple[bool, list[str]]:
         """(boilerplate, acts) for one row of scores."""
-        passed = scores >= self._thresholds
-        boilerplate = bool(passed[LABELS.index(BOILERPLATE)])
-        acts = [] if boilerplate else [act for act in ACTS if passed[LABELS.index(act)]]
+        decided = decide_labels(scores, self._thresholds)
+        boilerplate = bool(decided[LABELS.index(BOILERPLATE)])
+        acts = [act for act in ACTS if decided[LABELS.index(act)]]
         return boilerplate, acts
 
     def _prediction(
@@ -185,7 +197,8 @@ def _not_found_message(path: str | os.PathLike, error: OSError) -> str:
     )
 
 
-def _check_labels(config, path: str | os.PathLike) -> None:
+def check_labels(config, path: str | os.PathLike) -> None:
+    """Refuse a model whose outputs are not Parley's five labels in order."""
     labels = [config.id2label[index] for index in sorted(config.id2label)]
     if labels != list(LABELS):
         raise ModelLoadError(f"{path} predicts labels {labels}; a Parley model predicts {list(LABELS)} in that order")

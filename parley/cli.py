@@ -8,12 +8,19 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from parley.backbone_cli import backbone_app
 from parley.config import DEFAULT_CONFIG_PATH, ConfigError, Settings, load_settings
 from parley.data_cli import data_app
+from parley.training_cli import evaluate_command, train_command
+from serve.cli import serve_command
 
 app = typer.Typer(help="Label every sentence of a news page: boilerplate, proposal, acceptance, refusal, condition.")
 stderr = Console(stderr=True, soft_wrap=True)
 app.add_typer(data_app, name="data")
+app.add_typer(backbone_app, name="backbone")
+app.command("train")(train_command)
+app.command("evaluate")(evaluate_command)
+app.command("serve")(serve_command)
 
 
 @app.callback()

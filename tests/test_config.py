@@ -9,7 +9,7 @@ def test_default_config_loads_with_the_documented_values():
     settings = load_settings(DEFAULT_CONFIG_PATH)
     assert settings.model.path == Path("models/default")
     assert settings.context.window == 2
-    assert settings.context.max_length == 256
+    assert settings.context.max_length == 160
     assert settings.inference.device == "auto"
 
 
