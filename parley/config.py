@@ -29,7 +29,7 @@ class ModelSettings(_Section):
 
 class InferenceSettings(_Section):
     device: Literal["auto", "cpu", "cuda"] = "auto"
-    # onnx is accepted but not available yet; auto means torch until it is.
+    # auto: ONNX Runtime on the CPU when an export (`parley export MODEL --onnx`) sits in MODEL/onnx/, else torch.
     backend: Literal["auto", "torch", "onnx"] = "auto"
     batch_size: int = Field(32, ge=1)
     threads: int = Field(0, ge=0)
@@ -68,6 +68,7 @@ class TrainingSettings(_Section):
     model_version: str = "1.0.0"
     epochs: float = Field(4.0, gt=0)
     learning_rate: float = Field(5e-5, gt=0)
+    head_learning_rate: float = Field(1e-3, gt=0)
     batch_size: int = Field(16, ge=1)
     eval_batch_size: int = Field(64, ge=1)
     gradient_accumulation_steps: int = Field(1, ge=1)

@@ -176,3 +176,13 @@ def test_train_command_names_bad_data(tiny_model_dir, tmp_path):
     result = CliRunner().invoke(app, ["train", "--data", str(bad), "--dev", str(bad), "--output", str(tmp_path / "m")])
     assert result.exit_code == 1
     assert f"{bad}:1: not valid JSON" in result.output
+
+
+def test_head_parameters_get_their_own_learning_rate(tiny_model_dir):
+    from transformers import AutoModelForSequenceClassification
+
+    from training.train import is_head_parameter
+
+    model = AutoModelForSequenceClassification.from_pretrained(tiny_model_dir)
+    head = {name for name, _ in model.named_parameters() if is_head_parameter(model, name)}
+    assert head == {"bert.pooler.dense.weight", "bert.pooler.dense.bias", "classifier.weight", "classifier.bias"}

@@ -62,11 +62,40 @@ class TrainingResult:
 
 
 class WeightedLossTrainer(Trainer):
-    """A Trainer whose loss is BCE with a positive weight per label."""
+    """A Trainer whose loss is BCE with a positive weight per label, and whose
+    classification head (pooler and classifier) learns at its own rate.
 
-    def __init__(self, *args, pos_weight: torch.Tensor, **kwargs) -> None:
+    The head starts from random weights on top of an encoder whose outputs are
+    small (e5 was trained for normalised mean-pooled embeddings): at the
+    encoder's learning rate it barely moves in the first epochs, and the
+    model stays at the label priors (measured: dev macro-F1 0.0 after one
+    epoch at 6e-5 for everything).
+    """
+
+    def __init__(self, *args, pos_weight: torch.Tensor, head_learning_rate: float, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.pos_weight = pos_weight
+        self.head_learning_rate = head_learning_rate
+
+    def create_optimizer(self, model=None) -> torch.optim.Optimizer:
+        if self.optimizer is None:
+            model = self.model if model is None else model
+            decay = set(self.get_decay_parameter_names(model))
+            groups: dict[tuple[bool, bool], list[torch.nn.Parameter]] = {}
+            for name, parameter in model.named_parameters():
+                if parameter.requires_grad:
+                    groups.setdefault((is_head_parameter(model, name), name in decay), []).append(parameter)
+            self.optimizer = torch.optim.AdamW(
+                [
+                    {
+                        "params": parameters,
+                        "lr": self.head_learning_rate if head else self.args.learning_rate,
+                        "weight_decay": self.args.weight_decay if decays else 0.0,
+                    }
+                    for (head, decays), parameters in groups.items()
+                ]
+            )
+        return self.optimizer
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         labels = inputs.pop("labels")
@@ -75,6 +104,11 @@ class WeightedLossTrainer(Trainer):
             outputs.logits.float(), labels.float(), pos_weight=self.pos_weight.to(outputs.logits.device)
         )
         return (loss, outputs) if return_outputs else loss
+
+
+def is_head_parameter(model: torch.nn.Module, name: str) -> bool:
+    """True for the pooler and the classifier: what the backbone did not pretrain."""
+    return not name.startswith(f"{model.base_model_prefix}.") or ".pooler." in name
 
 
 def positive_weights(labels: np.ndarray, cap: float) -> torch.Tensor:
@@ -152,6 +186,7 @@ def train(
         compute_metrics=dev_metrics,
         callbacks=[EarlyStoppingCallback(early_stopping_patience=options.early_stopping_patience)],
         pos_weight=pos_weight,
+        head_learning_rate=options.head_learning_rate,
     )
     trainer.train(resume_from_checkpoint=True if resume else None)
 
@@ -230,7 +265,6 @@ def _training_arguments(settings: Settings, checkpoints: Path) -> TrainingArgume
         logging_steps=options.logging_steps,
         seed=options.seed,
         data_seed=options.seed,
-        train_sampling_strategy="group_by_length",
         report_to=[],
         dataloader_num_workers=0,
         use_cpu=not torch.cuda.is_available(),
