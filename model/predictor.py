@@ -4,6 +4,9 @@ The model is a plain ``AutoModelForSequenceClassification`` with one sigmoid
 output per label (``model.labels.LABELS``). A label is on when its score
 reaches the model's threshold for it; a segment judged boilerplate gets no act
 labels (DESIGN.md).
+
+The forward pass is a scorer (model/scorers.py): torch, or ONNX Runtime on an
+export made by ``parley export MODEL --onnx [--int8]``.
 """
 
 import logging
@@ -14,14 +17,26 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from transformers import AutoModelForSequenceClassification, AutoTokenizer, PreTrainedTokenizerBase
+from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer, PreTrainedTokenizerBase
 
 from model.inputs import Pair, document_pairs, encode_pairs
 from model.labels import ACTS, BOILERPLATE, LABELS
 from model.metadata import ModelMetadata, read_metadata
+from model.scorers import (
+    ONNX_DIR,
+    ONNX_FILES,
+    OnnxScorer,
+    Scorer,
+    ScorerError,
+    TorchScorer,
+    find_onnx_export,
+    stale_export_reason,
+)
 from model.segment import segment_text
 
 logger = logging.getLogger(__name__)
+
+BACKENDS = ("auto", "torch", "onnx")
 
 
 class ModelLoadError(RuntimeError):
@@ -65,19 +80,35 @@ class Predictor:
 
     def __init__(
         self,
-        model: torch.nn.Module,
+        scorer: Scorer | torch.nn.Module,
         tokenizer: PreTrainedTokenizerBase,
         metadata: ModelMetadata,
         *,
-        device: torch.device,
+        device: torch.device | None = None,
         batch_size: int = 32,
     ) -> None:
-        self.model = model
+        """``scorer`` runs the forward pass; a torch model is wrapped in a torch scorer on ``device``."""
+        if isinstance(scorer, torch.nn.Module):
+            scorer = TorchScorer(scorer, device or torch.device("cpu"))
+        self.scorer = scorer
         self.tokenizer = tokenizer
         self.metadata = metadata
-        self.device = device
         self.batch_size = batch_size
         self._thresholds = np.array([metadata.thresholds[label] for label in LABELS])
+
+    @property
+    def backend(self) -> str:
+        """``torch`` or ``onnx``."""
+        return self.scorer.backend
+
+    @property
+    def device(self) -> torch.device:
+        return self.scorer.device
+
+    @property
+    def model(self) -> torch.nn.Module | None:
+        """The torch model; None on the ONNX Runtime backend."""
+        return getattr(self.scorer, "model", None)
 
     @classmethod
     def from_pretrained(
@@ -87,39 +118,84 @@ class Predictor:
         *,
         batch_size: int = 32,
         threads: int = 0,
+        backend: str = "auto",
     ) -> "Predictor":
         """Load a model folder (or a name in the local Hugging Face cache).
 
-        ``threads`` sets torch's CPU threads when positive. On CUDA the model
-        runs in fp16.
+        ``backend``: ``torch``; ``onnx``, ONNX Runtime on the CPU with the export
+        in ``path/onnx/`` (``model.int8.onnx`` preferred, else ``model.onnx``;
+        ``path`` may also be the export folder itself); ``auto``, ONNX Runtime
+        when the device is the CPU and an export of the current weights sits
+        beside the model, torch otherwise (and always on CUDA).
+
+        ``threads`` sets torch's CPU threads and ONNX Runtime's intra-op threads
+        when positive. On CUDA the torch model runs in fp16.
         """
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {list(BACKENDS)}, got {backend!r}")
         if threads > 0:
             torch.set_num_threads(threads)
-        torch_device = resolve_device(device)
+        if backend == "onnx" and device == "cuda":
+            raise ModelLoadError("the ONNX backend runs on the CPU (onnxruntime CPU build); use backend torch on CUDA")
+        torch_device = torch.device("cpu") if backend == "onnx" else resolve_device(device)
         source = _model_source(path)
+        onnx_file = _onnx_file(path, backend, torch_device)
         try:
             tokenizer = AutoTokenizer.from_pretrained(source)
-            model = AutoModelForSequenceClassification.from_pretrained(source, dtype=torch.float32)
+            if onnx_file is None:
+                model = AutoModelForSequenceClassification.from_pretrained(source, dtype=torch.float32)
+                config = model.config
+            else:
+                config = AutoConfig.from_pretrained(source)
         except OSError as error:
             raise ModelLoadError(_not_found_message(path, error)) from error
-        check_labels(model.config, path)
-        metadata = read_metadata(model.config)
+        check_labels(config, path)
+        metadata = read_metadata(config)
         if metadata is None:
             logger.warning("%s has no Parley metadata: every threshold is 0.5", path)
-            metadata = ModelMetadata(name=Path(path).name, backbone=model.config.model_type)
+            metadata = ModelMetadata(name=Path(path).name, backbone=config.model_type)
+        if onnx_file is not None:
+            return cls._onnx(onnx_file, tokenizer, metadata, batch_size=batch_size, threads=threads)
         if torch_device.type == "cuda":
             model = model.half()
         model.to(torch_device).eval()
         return cls(model, tokenizer, metadata, device=torch_device, batch_size=batch_size)
+
+    @classmethod
+    def _onnx(
+        cls,
+        onnx_file: Path,
+        tokenizer: PreTrainedTokenizerBase,
+        metadata: ModelMetadata,
+        *,
+        batch_size: int,
+        threads: int,
+    ) -> "Predictor":
+        try:
+            scorer = OnnxScorer(
+                onnx_file, tokenizer_inputs=tokenizer.model_input_names, num_labels=len(LABELS), threads=threads
+            )
+        except ScorerError as error:
+            raise ModelLoadError(str(error)) from error
+        predictor = cls(scorer, tokenizer, metadata, batch_size=batch_size)
+        try:  # one pair through the session: a file that loads may still not run with this tokenizer's ids
+            predictor.score_pairs(document_pairs(["Bonjour."], metadata.context))
+        except Exception as error:
+            raise ModelLoadError(
+                f"the ONNX file {onnx_file} does not run with this model's inputs ({type(error).__name__}: "
+                f"{str(error).strip()[:300]}); export it again with `parley export MODEL --onnx [--int8]`"
+            ) from error
+        logger.info("ONNX Runtime backend: %s", onnx_file)
+        return predictor
 
     def predict_document(self, text: str, language: str = "fr") -> list[SegmentPrediction]:
         """Segment page text and label every segment; offsets point into ``text``."""
         segments = segment_text(text, language)
         scores = self.score_pairs(document_pairs([s.text for s in segments], self.metadata.context))
         return [
-            self._prediction(index, segment.text, row, segment.start, segment.end)
+            self.prediction(index, segment.text, row, segment.start, segment.end)
             for index, (segment, row) in enumerate(zip(segments, scores, strict=True))
         ]
 
@@ -127,7 +203,7 @@ class Predictor:
         """Label segments taken as one document, in order (no offsets)."""
         scores = self.score_pairs(document_pairs(list(segments), self.metadata.context))
         return [
-            self._prediction(index, text, row) for index, (text, row) in enumerate(zip(segments, scores, strict=True))
+            self.prediction(index, text, row) for index, (text, row) in enumerate(zip(segments, scores, strict=True))
         ]
 
     def score_pairs(self, pairs: Sequence[Pair]) -> np.ndarray:
@@ -141,15 +217,10 @@ class Predictor:
             return scores
         encoded = encode_pairs(self.tokenizer, pairs, self.metadata.context)
         order = sorted(range(len(pairs)), key=lambda i: len(encoded["input_ids"][i]))
-        with torch.inference_mode():
-            for begin in range(0, len(order), self.batch_size):
-                rows = order[begin : begin + self.batch_size]
-                batch = self.tokenizer.pad(
-                    {key: [encoded[key][i] for i in rows] for key in encoded},
-                    return_tensors="pt",
-                ).to(self.device)
-                logits = self.model(**batch).logits
-                scores[rows] = torch.sigmoid(logits.float()).cpu().numpy()
+        for begin in range(0, len(order), self.batch_size):
+            rows = order[begin : begin + self.batch_size]
+            batch = self.tokenizer.pad({key: [encoded[key][i] for i in rows] for key in encoded}, return_tensors="np")
+            scores[rows] = self.scorer.scores(batch)
         return scores
 
     def labels_for(self, scores: np.ndarray) -> tuple[bool, list[str]]:
@@ -159,9 +230,10 @@ class Predictor:
         acts = [act for act in ACTS if decided[LABELS.index(act)]]
         return boilerplate, acts
 
-    def _prediction(
+    def prediction(
         self, index: int, text: str, scores: np.ndarray, start: int | None = None, end: int | None = None
     ) -> SegmentPrediction:
+        """One segment's labelled prediction from its row of scores."""
         boilerplate, acts = self.labels_for(scores)
         return SegmentPrediction(
             index=index,
@@ -184,6 +256,31 @@ def _model_source(path: str | os.PathLike) -> str:
     if candidate.exists():
         raise ModelLoadError(f"{candidate} is a file; give the model's folder")
     return str(path)
+
+
+def _onnx_file(path: str | os.PathLike, backend: str, device: torch.device) -> Path | None:
+    """The ONNX file the predictor runs, or None for torch (see ``Predictor.from_pretrained``)."""
+    if backend == "torch" or (backend == "auto" and device.type != "cpu"):
+        return None
+    folder = Path(path)
+    onnx_file = find_onnx_export(folder) if folder.is_dir() else None
+    if onnx_file is None:
+        if backend == "onnx":
+            raise ModelLoadError(
+                f"no ONNX export of {path}: {folder / ONNX_DIR} holds neither {' nor '.join(ONNX_FILES)}. "
+                f"Make one with `parley export {path} --onnx --int8`, or use backend torch."
+            )
+        return None
+    stale = stale_export_reason(onnx_file, folder)
+    if stale is not None:
+        if backend == "onnx":
+            raise ModelLoadError(
+                f"the ONNX export {onnx_file} is out of date: {stale}. Export it again with "
+                f"`parley export {path} --onnx --int8`."
+            )
+        logger.warning("not using the ONNX export %s: %s; running torch instead", onnx_file, stale)
+        return None
+    return onnx_file
 
 
 def _not_found_message(path: str | os.PathLike, error: OSError) -> str:

@@ -11,6 +11,7 @@ from rich.table import Table
 from parley.backbone_cli import backbone_app
 from parley.config import DEFAULT_CONFIG_PATH, ConfigError, Settings, load_settings
 from parley.data_cli import data_app
+from parley.export_cli import export_command
 from parley.training_cli import evaluate_command, train_command
 from serve.cli import serve_command
 
@@ -20,6 +21,7 @@ app.add_typer(data_app, name="data")
 app.add_typer(backbone_app, name="backbone")
 app.command("train")(train_command)
 app.command("evaluate")(evaluate_command)
+app.command("export")(export_command)
 app.command("serve")(serve_command)
 
 
@@ -81,6 +83,7 @@ def classify(
             device=device or settings.inference.device,
             batch_size=settings.inference.batch_size,
             threads=settings.inference.threads,
+            backend=settings.inference.backend,
         )
     except ModelLoadError as error:
         stderr.print(f"[red]error:[/red] {error}")

@@ -1,7 +1,7 @@
 """`parley train` and `parley evaluate`."""
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
@@ -62,6 +62,10 @@ def evaluate_command(
     data: Annotated[list[Path] | None, typer.Option(help="Labelled files to score. Default: data/test.jsonl.")] = None,
     out: Annotated[Path | None, typer.Option(help="Report folder. Default: MODEL/evaluation.")] = None,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    backend: Annotated[
+        Literal["auto", "torch", "onnx"],
+        typer.Option(help="onnx: the export in MODEL/onnx/ (int8 first); auto: as `parley serve` chooses."),
+    ] = "torch",
     update_card: Annotated[
         bool, typer.Option(help="Write the report into MODEL itself and refresh its model card with the figures.")
     ] = False,
@@ -74,7 +78,7 @@ def evaluate_command(
 
     try:
         documents = read_documents(data or [Path("data/test.jsonl")])
-        predictor = Predictor.from_pretrained(model, device=device)
+        predictor = Predictor.from_pretrained(model, device=device, backend=backend)
     except (DataError, ModelLoadError) as error:
         raise _fail(str(error)) from error
     scores = score_documents(predictor, documents)

@@ -15,7 +15,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from model.predictor import ModelLoadError, Predictor
+from model.predictor import Predictor
 from parley import __version__
 from parley.config import Settings
 from serve.errors import install_error_handlers
@@ -24,32 +24,28 @@ from serve.metrics import Metrics
 from serve.middleware import install_request_middleware
 from serve.routes import router
 from serve.service import Service
+from training.model_card import METRICS_FILE
 
 logger = logging.getLogger(__name__)
 
 # `parley serve --workers N` hands its settings to each worker process through this variable.
 SETTINGS_ENV = "PARLEY_SERVE_SETTINGS"
-# Written into the model folder when the model is evaluated (training/model_card.py reads it too).
-MODEL_METRICS_FILE = "metrics.json"
 
 
 def load_predictor(settings: Settings) -> Predictor:
     """The predictor for ``settings``' model, device and backend."""
-    if settings.inference.backend == "onnx":
-        raise ModelLoadError(
-            "the ONNX backend is not available yet (it comes with `parley export --onnx`); use --backend torch or auto"
-        )
     return Predictor.from_pretrained(
         settings.model.path,
         device=settings.inference.device,
         batch_size=settings.inference.batch_size,
         threads=settings.inference.threads,
+        backend=settings.inference.backend,
     )
 
 
 def read_model_metrics(model_dir: Path) -> dict[str, Any] | None:
     """The evaluation metrics stored in the model folder, or None when it has none (or they are unreadable)."""
-    path = model_dir / MODEL_METRICS_FILE
+    path = model_dir / METRICS_FILE
     if not path.is_file():
         return None
     try:

@@ -27,7 +27,7 @@ def serve_command(
     ] = None,
     backend: Annotated[
         Literal["auto", "torch", "onnx"] | None,
-        typer.Option(help="Default: inference.backend. auto is torch; onnx is not available yet."),
+        typer.Option(help="Default: inference.backend. auto: ONNX Runtime on CPU when MODEL/onnx/ holds an export."),
     ] = None,
     workers: Annotated[
         int | None, typer.Option(min=1, help="Processes, each with its own model. Default: serving.workers.")

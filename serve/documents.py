@@ -6,12 +6,11 @@ segment longer than ``max_chars_per_segment`` is cut for the model only, and
 its answer says so.
 """
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
 from model.inputs import ContextSettings, Pair, document_pairs
-from model.labels import LABELS
 from model.predictor import Predictor
 from model.segment import segment_text
 from parley.config import ServingSettings
@@ -54,22 +53,10 @@ def model_pairs(document: Document, context: ContextSettings, max_chars: int) ->
 def answers(predictor: Predictor, document: Document, scores: np.ndarray, max_chars: int) -> list[ApiSentence]:
     """One answer per segment, labelled as ``Predictor`` labels them."""
     spans = document.spans or [(None, None)] * len(document.segments)
-    results = []
-    for index, (segment, (start, end), row) in enumerate(zip(document.segments, spans, scores, strict=True)):
-        boilerplate, acts = predictor.labels_for(row)
-        results.append(
-            ApiSentence(
-                index=index,
-                text=segment,
-                start=start,
-                end=end,
-                boilerplate=boilerplate,
-                acts=acts,
-                scores={label: round(float(score), 4) for label, score in zip(LABELS, row, strict=True)},
-                truncated=len(segment) > max_chars,
-            )
-        )
-    return results
+    return [
+        ApiSentence(**asdict(predictor.prediction(index, segment, row, start, end)), truncated=len(segment) > max_chars)
+        for index, (segment, (start, end), row) in enumerate(zip(document.segments, spans, scores, strict=True))
+    ]
 
 
 def _check_count(name: str, count: int, limits: ServingSettings) -> None:

@@ -166,7 +166,7 @@ def model(service: ServiceDep) -> ModelDetails:
         thresholds=metadata.thresholds,
         metrics=service.model_metrics,
         device=str(predictor.device),
-        backend="torch",
+        backend=predictor.backend,
     )
 
 

@@ -52,7 +52,7 @@ class Service:
             logger.exception("the warm-up forward pass failed; /readyz stays 503")
         else:
             self.ready = True
-            logger.info("model warmed up on %s; ready", self.predictor.device)
+            logger.info("model warmed up on %s with %s; ready", self.predictor.device, self.predictor.backend)
         self.batcher.start()
 
     async def classify(self, documents: list[Document]) -> list[list[ApiSentence]]:

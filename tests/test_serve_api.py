@@ -429,10 +429,10 @@ def test_serve_names_a_missing_model_folder(tmp_path, uvicorn_runs):
     assert uvicorn_runs == []
 
 
-def test_serve_says_the_onnx_backend_is_not_available_yet(tiny_model_dir, uvicorn_runs):
+def test_serve_with_the_onnx_backend_and_no_export_says_how_to_make_one(tiny_model_dir, uvicorn_runs):
     result = runner.invoke(cli_app, ["serve", "--model", str(tiny_model_dir), "--backend", "onnx"])
     assert result.exit_code == 1
-    assert "ONNX backend is not available yet" in result.output
+    assert "no ONNX export" in result.output and "parley export" in result.output
     assert uvicorn_runs == []
 
 

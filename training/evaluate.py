@@ -69,9 +69,7 @@ def score_documents(predictor: Predictor, documents: Sequence[Document], batch_s
     if batch_size is not None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-        predictor = Predictor(
-            predictor.model, predictor.tokenizer, predictor.metadata, device=predictor.device, batch_size=batch_size
-        )
+        predictor = Predictor(predictor.scorer, predictor.tokenizer, predictor.metadata, batch_size=batch_size)
     return predictor.score_pairs(corpus_pairs(documents, predictor.metadata.context))
 
 
