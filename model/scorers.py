@@ -100,7 +100,7 @@ class OnnxScorer:
         (logits,) = self.session.run([self.output_name], feeds)
         if logits.shape != (len(feeds["input_ids"]), self.num_labels):
             raise ScorerError(f"{self.path} gave logits of shape {logits.shape}, not (batch, {self.num_labels})")
-        return _sigmoid(np.asarray(logits, dtype=np.float32))
+        return sigmoid(np.asarray(logits, dtype=np.float32))
 
     def _check_inputs(self, tokenizer_inputs: set[str]) -> None:
         unknown = [name for name in self.input_names if name not in tokenizer_inputs]
@@ -127,8 +127,8 @@ class OnnxScorer:
             )
 
 
-def _sigmoid(logits: np.ndarray) -> np.ndarray:
-    # tanh form: no overflow for large negative logits.
+def sigmoid(logits: np.ndarray) -> np.ndarray:
+    """Logits to scores, float32; the tanh form does not overflow for large negative logits."""
     return (0.5 * (1.0 + np.tanh(0.5 * logits))).astype(np.float32)
 
 

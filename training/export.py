@@ -26,9 +26,7 @@ check passes: a failed export leaves no output behind.
 
 import json
 import logging
-import os
 import shutil
-import tempfile
 import time
 import warnings
 from contextlib import contextmanager
@@ -43,6 +41,7 @@ from model.labels import LABELS
 from model.predictor import ModelLoadError, Predictor, decide_labels
 from model.scorers import EXPORT_REPORT, FP32_FILE, INT8_FILE, ONNX_DIR, OnnxScorer, ScorerError, weights_digest
 from model.segment import segment_text
+from training.staging import staged_folder
 
 logger = logging.getLogger(__name__)
 
@@ -144,10 +143,7 @@ def export_onnx(
     pairs, parity_source = parity_pairs(predictor, parity_file, parity_documents)
     reference = predictor.score_pairs(pairs)
 
-    output.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{output.name}.", suffix=".partial", dir=output.parent))
-    work.chmod(0o755)  # mkdtemp's 0700 would hide the export from a server running as another user
-    try:
+    with staged_folder(output) as work:
         fp32_file = work / FP32_FILE
         _export_graph(model, predictor, input_names, pairs, fp32_file)
         checks = [_parity(predictor, fp32_file, pairs, reference, int8=False)]
@@ -168,10 +164,6 @@ def export_onnx(
         seconds = time.perf_counter() - started
         report = _report(model_dir, predictor, input_names, onnx_file, checks, parity_source, seconds)
         (work / EXPORT_REPORT).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-        _replace(work, output)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
     return ExportResult(output, output / onnx_file.name, checks, seconds)
 
 
@@ -355,14 +347,3 @@ def _quiet(name: str):
         yield
     finally:
         target.setLevel(level)
-
-
-def _replace(work: Path, output: Path) -> None:
-    """Put the finished export in place: the old one (if any) goes only once the new one is there."""
-    old = None
-    if output.exists():
-        old = output.with_name(f".{output.name}.old-{os.getpid()}")
-        output.rename(old)
-    work.rename(output)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)

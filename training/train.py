@@ -12,9 +12,6 @@ interrupted run never leaves a half-written model behind.
 
 import json
 import logging
-import os
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,11 +38,13 @@ from model.inputs import ContextSettings, encode_pairs
 from model.labels import ID2LABEL, LABEL2ID, LABELS
 from model.metadata import ModelMetadata, read_metadata, write_metadata
 from model.predictor import ModelLoadError, check_labels
+from model.scorers import sigmoid
 from parley.config import Settings
 from training.data import Document, read_documents
 from training.evaluate import apply_thresholds, compute_metrics, gold_matrix, tune_thresholds
 from training.model_card import TRAINING_RECORD, write_model_card
 from training.pairs import corpus_pairs
+from training.staging import staged_folder
 
 logger = logging.getLogger(__name__)
 
@@ -128,7 +127,7 @@ def build_dataset(tokenizer: PreTrainedTokenizerBase, documents: list[Document],
 
 def dev_metrics(prediction: EvalPrediction) -> dict[str, float]:
     """Dev metrics at 0.5 thresholds, for model selection during training."""
-    scores = 1.0 / (1.0 + np.exp(-prediction.predictions))
+    scores = sigmoid(prediction.predictions)
     gold = prediction.label_ids.astype(int)
     predicted = apply_thresholds(scores, dict.fromkeys(LABELS, 0.5))
     result = compute_metrics(gold, predicted, scores)
@@ -190,7 +189,7 @@ def train(
     )
     trainer.train(resume_from_checkpoint=True if resume else None)
 
-    dev_scores = 1.0 / (1.0 + np.exp(-trainer.predict(dev_dataset).predictions))
+    dev_scores = sigmoid(trainer.predict(dev_dataset).predictions)
     dev_gold = gold_matrix(dev_documents)
     thresholds = tune_thresholds(dev_gold, dev_scores)
     tuned = compute_metrics(dev_gold, apply_thresholds(dev_scores, thresholds), dev_scores)
@@ -276,20 +275,8 @@ def _save_model(model, tokenizer, metadata: ModelMetadata, record: dict, output_
     """Write the model folder (weights, tokenizer, training record, card) next to its
     destination, then rename it into place."""
     write_metadata(model.config, metadata)
-    output_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.", dir=output_dir.parent))
-    try:
+    with staged_folder(output_dir) as staging:
         (model.half() if fp16 else model).save_pretrained(staging)
         tokenizer.save_pretrained(staging)
         (staging / TRAINING_RECORD).write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")
         write_model_card(staging)
-        if output_dir.exists():
-            previous = output_dir.with_name(f".{output_dir.name}.previous")
-            shutil.rmtree(previous, ignore_errors=True)
-            os.replace(output_dir, previous)
-            os.replace(staging, output_dir)
-            shutil.rmtree(previous)
-        else:
-            os.replace(staging, output_dir)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
