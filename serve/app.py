@@ -22,6 +22,7 @@ from serve.errors import install_error_handlers
 from serve.logs import configure_logging
 from serve.metrics import Metrics
 from serve.middleware import install_request_middleware
+from serve.page import router as page_router
 from serve.routes import router
 from serve.service import Service
 from training.model_card import METRICS_FILE
@@ -86,6 +87,7 @@ def create_app(settings: Settings, predictor: Predictor | None = None) -> FastAP
     install_error_handlers(app)
     install_request_middleware(app, settings.serving.max_body_bytes)
     app.include_router(router)
+    app.include_router(page_router)
     return app
 
 

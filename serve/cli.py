@@ -35,7 +35,7 @@ def serve_command(
     config: Annotated[Path, typer.Option("--config", "-c", help="YAML settings file.")] = DEFAULT_CONFIG_PATH,
 ) -> None:
     """Serve the HTTP API: POST /v1/classify and /v1/classify/batch, GET /v1/model, /healthz, /readyz,
-    /metrics; OpenAPI docs at /docs."""
+    /metrics; OpenAPI docs at /docs; a web page to read an article's labels at /."""
     settings = _settings(
         config,
         {

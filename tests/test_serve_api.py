@@ -230,6 +230,23 @@ def test_openapi_docs_show_both_bodies_with_examples(client):
     assert "documents" in batch_body["examples"]
 
 
+def test_the_web_page_and_its_files_are_served_outside_the_api_docs(client):
+    page = client.get("/")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert "default-src 'self'" in page.headers["Content-Security-Policy"]
+    assert page.headers["X-Request-ID"]
+    for name, media_type in [("app.css", "text/css"), ("app.js", "text/javascript")]:
+        asset = client.get(f"/static/{name}")
+        assert asset.status_code == 200 and asset.headers["content-type"].startswith(media_type)
+        assert f'"static/{name}"' in page.text
+    missing = client.get("/static/nothing.js")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+    metrics = client.get("/metrics").text
+    assert 'parley_http_requests_total{endpoint="/",status="200"}' in metrics
+    assert 'parley_http_requests_total{endpoint="/static/{name}",status="200"}' in metrics
+
+
 # --- errors ---------------------------------------------------------------------------------------------------
 
 JSON_TYPE = {"Content-Type": "application/json"}

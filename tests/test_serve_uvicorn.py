@@ -1,18 +1,16 @@
 """A real uvicorn server on a free loopback port: concurrent requests share forward passes, and answers do
 not depend on it."""
 
-import socket
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-import uvicorn
 
 from model.predictor import Predictor
 from parley.config import Settings
 from serve.app import create_app
+from tests.live_server import live_server
 
 TEXTS = [
     "La direction propose une prime aux contrôleurs.",
@@ -26,12 +24,6 @@ TEXTS = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tiny_model_dir):
     """The app under uvicorn in a thread; the server stops when the module's tests are done."""
@@ -42,22 +34,8 @@ def server(tiny_model_dir):
         }
     )
     predictor = Predictor.from_pretrained(tiny_model_dir, device="cpu")
-    config = uvicorn.Config(
-        create_app(settings, predictor), host="127.0.0.1", port=free_port(), log_level="warning", lifespan="on"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{config.port}"
-    try:
-        deadline = time.monotonic() + 20
-        while not server.started:
-            assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.02)
+    with live_server(create_app(settings, predictor)) as url:
         yield url
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def test_readyz_turns_200_after_the_warm_up(server):

@@ -57,8 +57,12 @@ def build_tokenizer(folder: Path) -> PreTrainedTokenizerFast:
     return fast
 
 
-def build_tiny_model(folder: Path, *, max_length: int = 64, seed: int = 0) -> Path:
-    """Write a tiny Parley model folder and return its path."""
+def build_tiny_model(folder: Path, *, max_length: int = 64, seed: int = 0, initializer_range: float = 0.02) -> Path:
+    """Write a tiny Parley model folder and return its path.
+
+    With BERT's usual ``initializer_range`` (0.02) every segment gets about the same scores; a larger one (0.5)
+    makes the scores, and so the labels, differ from segment to segment.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     tokenizer = build_tokenizer(folder)
     torch.manual_seed(seed)
@@ -74,6 +78,7 @@ def build_tiny_model(folder: Path, *, max_length: int = 64, seed: int = 0) -> Pa
         id2label=ID2LABEL,
         label2id=LABEL2ID,
         problem_type="multi_label_classification",
+        initializer_range=initializer_range,
     )
     write_metadata(
         config,
