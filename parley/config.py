@@ -70,6 +70,8 @@ class TrainingSettings(_Section):
     learning_rate: float = Field(5e-5, gt=0)
     head_learning_rate: float = Field(1e-3, gt=0)
     batch_size: int = Field(16, ge=1)
+    # group_by_length: less padding, but it collapsed training on the corpus (configs/default.yaml).
+    sampling: Literal["random", "group_by_length"] = "random"
     eval_batch_size: int = Field(64, ge=1)
     gradient_accumulation_steps: int = Field(1, ge=1)
     weight_decay: float = Field(0.01, ge=0)

@@ -250,6 +250,7 @@ def _training_arguments(settings: Settings, checkpoints: Path) -> TrainingArgume
         num_train_epochs=options.epochs,
         learning_rate=options.learning_rate,
         per_device_train_batch_size=options.batch_size,
+        train_sampling_strategy=options.sampling,
         per_device_eval_batch_size=options.eval_batch_size,
         gradient_accumulation_steps=options.gradient_accumulation_steps,
         weight_decay=options.weight_decay,
