@@ -81,6 +81,7 @@ class TrainingSettings(_Section):
     logging_steps: int = Field(50, ge=1)
     seed: int = 13
     threads: int = Field(0, ge=0)
+    mixed_precision: bool = True
     save_fp16: bool = True
 
 
