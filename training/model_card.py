@@ -101,9 +101,11 @@ def _data_summary(training: dict | None) -> str:
 def _training_summary(training: dict) -> str:
     start = f"continued from `{training['init_from']}`" if training.get("init_from") else "from the backbone"
     dev = ", ".join(f"{name} {value:.3f}" for name, value in training["dev_metrics"].items())
+    precision = training.get("mixed_precision", "fp32")
     return (
         f"Fine-tuned {start} with `parley train` for {training['epochs_run']:g} epochs "
-        f"({training['seconds'] / 60:.1f} minutes on {training['device']}, {training['threads']} CPU threads). "
+        f"({training['seconds'] / 60:.1f} minutes on {training['device']}, {training['threads']} CPU threads, "
+        f"{precision}). "
         f"Dev figures with the tuned thresholds: {dev}."
     )
 
