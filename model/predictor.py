@@ -21,7 +21,7 @@ from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTok
 
 from model.inputs import Pair, document_pairs, encode_pairs
 from model.labels import ACTS, BOILERPLATE, LABELS
-from model.metadata import ModelMetadata, read_metadata
+from model.metadata import MetadataError, ModelMetadata, read_metadata
 from model.scorers import (
     ONNX_DIR,
     ONNX_FILES,
@@ -37,10 +37,29 @@ from model.segment import segment_text
 logger = logging.getLogger(__name__)
 
 BACKENDS = ("auto", "torch", "onnx")
+# Batches on the CPU: at most this many tokens once padded, and at most this share of them padding.
+CPU_MAX_BATCH_TOKENS = 512
+CPU_MAX_PADDING = 0.10
 
 
 class ModelLoadError(RuntimeError):
-    """A model folder that is missing, unreadable or not a Parley model."""
+    """A model folder that is missing, unreadable, corrupt, half-written or not a Parley model."""
+
+
+class ModelMetadataError(ModelLoadError, MetadataError):
+    """A model whose ``parley`` metadata in config.json is malformed (also a ``ValueError``)."""
+
+
+# What a loadable model folder holds besides config.json: weights (torch backend) and a tokenizer.
+WEIGHT_FILES = (
+    "model.safetensors",
+    "model.safetensors.index.json",
+    "pytorch_model.bin",
+    "pytorch_model.bin.index.json",
+)
+TOKENIZER_FILES = ("tokenizer.json", "sentencepiece.bpe.model", "spiece.model", "tokenizer.model", "vocab.txt")
+# training/staging.py writes a folder into `.NAME.XXXX.partial` before renaming it into place.
+STAGING_SUFFIX = ".partial"
 
 
 @dataclass(frozen=True)
@@ -52,6 +71,38 @@ class SegmentPrediction:
     boilerplate: bool
     acts: list[str]
     scores: dict[str, float] = field(repr=False)
+
+
+def length_batches(
+    lengths: Sequence[int], batch_size: int, max_tokens: int | None = None, max_padding: float | None = None
+) -> list[list[int]]:
+    """Indices of ``lengths`` in batches: sorted by length, at most ``batch_size`` each.
+
+    With ``max_tokens``, a batch also holds at most that many tokens once padded
+    to its longest row; with ``max_padding``, a batch ends before the row that
+    would make padding more than that share of its tokens. A row longer than
+    ``max_tokens`` makes a batch of its own.
+    """
+    order = sorted(range(len(lengths)), key=lambda index: lengths[index])
+    batches: list[list[int]] = []
+    batch: list[int] = []
+    tokens = 0
+    for index in order:
+        length = lengths[index]
+        if batch:
+            padded = (len(batch) + 1) * length  # the rows are sorted: this one is the longest
+            if (
+                len(batch) == batch_size
+                or (max_tokens is not None and padded > max_tokens)
+                or (max_padding is not None and padded - tokens - length > max_padding * padded)
+            ):
+                batches.append(batch)
+                batch, tokens = [], 0
+        batch.append(index)
+        tokens += length
+    if batch:
+        batches.append(batch)
+    return batches
 
 
 def resolve_device(device: str) -> torch.device:
@@ -94,6 +145,11 @@ class Predictor:
         self.tokenizer = tokenizer
         self.metadata = metadata
         self.batch_size = batch_size
+        # On the CPU a forward pass is cheapest per token when its activations stay in cache and it
+        # computes little padding (benchmarks/RESULTS.md, section 7); a GPU wants full batches.
+        on_cpu = self.scorer.device.type == "cpu"
+        self.max_batch_tokens: int | None = CPU_MAX_BATCH_TOKENS if on_cpu else None
+        self.max_padding: float | None = CPU_MAX_PADDING if on_cpu else None
         self._thresholds = np.array([metadata.thresholds[label] for label in LABELS])
 
     @property
@@ -142,17 +198,28 @@ class Predictor:
         torch_device = torch.device("cpu") if backend == "onnx" else resolve_device(device)
         source = _model_source(path)
         onnx_file = _onnx_file(path, backend, torch_device)
+        if Path(path).is_dir():
+            check_model_files(Path(path), weights=onnx_file is None)
         try:
             tokenizer = AutoTokenizer.from_pretrained(source)
             if onnx_file is None:
-                model = AutoModelForSequenceClassification.from_pretrained(source, dtype=torch.float32)
+                model, loading = AutoModelForSequenceClassification.from_pretrained(
+                    source, dtype=torch.float32, output_loading_info=True
+                )
                 config = model.config
             else:
                 config = AutoConfig.from_pretrained(source)
         except OSError as error:
             raise ModelLoadError(_not_found_message(path, error)) from error
+        except Exception as error:  # safetensors, tokenizers and json raise their own types for damaged files
+            raise ModelLoadError(_corrupt_message(path, error)) from error
+        if onnx_file is None:
+            _check_loading_info(path, loading)
         check_labels(config, path)
-        metadata = read_metadata(config)
+        try:
+            metadata = read_metadata(config)
+        except MetadataError as error:
+            raise ModelMetadataError(f"{path}: {error}") from error
         if metadata is None:
             logger.warning("%s has no Parley metadata: every threshold is 0.5", path)
             metadata = ModelMetadata(name=Path(path).name, backbone=config.model_type)
@@ -209,16 +276,15 @@ class Predictor:
     def score_pairs(self, pairs: Sequence[Pair]) -> np.ndarray:
         """Sigmoid scores, one row per pair and one column per label.
 
-        Pairs are batched by token length so that little padding is computed;
-        rows come back in the order of ``pairs``.
+        Pairs are batched by token length (:func:`length_batches`) so that little
+        padding is computed; rows come back in the order of ``pairs``.
         """
         scores = np.zeros((len(pairs), len(LABELS)), dtype=np.float32)
         if not pairs:
             return scores
         encoded = encode_pairs(self.tokenizer, pairs, self.metadata.context)
-        order = sorted(range(len(pairs)), key=lambda i: len(encoded["input_ids"][i]))
-        for begin in range(0, len(order), self.batch_size):
-            rows = order[begin : begin + self.batch_size]
+        lengths = [len(ids) for ids in encoded["input_ids"]]
+        for rows in length_batches(lengths, self.batch_size, self.max_batch_tokens, self.max_padding):
             batch = self.tokenizer.pad({key: [encoded[key][i] for i in rows] for key in encoded}, return_tensors="np")
             scores[rows] = self.scorer.scores(batch)
         return scores
@@ -250,6 +316,11 @@ def _model_source(path: str | os.PathLike) -> str:
     """The folder to load, or a hub-style name to look up in the local HF cache."""
     candidate = Path(path)
     if candidate.is_dir():
+        if candidate.name.startswith(".") and candidate.name.endswith(STAGING_SUFFIX):
+            raise ModelLoadError(
+                f"{candidate} is a half-written staging folder (a training run or an export was interrupted "
+                "while writing it): load the model folder it was meant to replace, or write it again"
+            )
         if not (candidate / "config.json").is_file():
             raise ModelLoadError(f"{candidate} is a folder but holds no config.json: not a model folder")
         return str(candidate)
@@ -281,6 +352,41 @@ def _onnx_file(path: str | os.PathLike, backend: str, device: torch.device) -> P
         logger.warning("not using the ONNX export %s: %s; running torch instead", onnx_file, stale)
         return None
     return onnx_file
+
+
+def check_model_files(folder: Path, *, weights: bool = True) -> None:
+    """Refuse a model folder that lacks its tokenizer or (``weights``) its weights: a half-written or
+    incomplete copy, before any loader gives a less clear error (or, for weights, starts from random ones)."""
+    missing = []
+    if weights and not any((folder / name).is_file() for name in WEIGHT_FILES):
+        missing.append(f"weights ({' or '.join(WEIGHT_FILES[:1] + WEIGHT_FILES[2:3])})")
+    if not any((folder / name).is_file() for name in TOKENIZER_FILES):
+        missing.append(f"tokenizer ({TOKENIZER_FILES[0]})")
+    if missing:
+        raise ModelLoadError(
+            f"{folder} is not a complete model folder: it has no {' and no '.join(missing)}. It may be "
+            "half-written or copied in part; write it again (`parley train`) or copy the whole folder."
+        )
+
+
+def _check_loading_info(path: str | os.PathLike, loading: dict) -> None:
+    """Refuse weights that do not cover the model: the missing ones would be random."""
+    missing = list(loading.get("missing_keys") or [])
+    mismatched = list(loading.get("mismatched_keys") or [])
+    if missing or mismatched:
+        names = [str(name) for name in (missing + mismatched)[:3]]
+        raise ModelLoadError(
+            f"the weights in {path} do not match its config.json: {len(missing)} missing and {len(mismatched)} "
+            f"of the wrong shape (e.g. {', '.join(names)}). The folder is corrupt or mixes two models."
+        )
+
+
+def _corrupt_message(path: str | os.PathLike, error: Exception) -> str:
+    detail = str(error).strip().splitlines()[0][:300] if str(error).strip() else ""
+    return (
+        f"cannot load the model in {path}: a file is corrupt or truncated ({type(error).__name__}: {detail}). "
+        "Write the folder again (`parley train`) or copy it again."
+    )
 
 
 def _not_found_message(path: str | os.PathLike, error: OSError) -> str:

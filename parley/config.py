@@ -52,6 +52,14 @@ class ServingSettings(_Section):
     max_batch_size: int = Field(32, ge=1)
     max_wait_ms: float = Field(5.0, ge=0)
     request_timeout_s: float = Field(30.0, gt=0)
+    # On SIGTERM/SIGINT: stop accepting connections, let in-flight requests finish for at most this long.
+    shutdown_timeout_s: float = Field(30.0, gt=0)
+    # Origins allowed to call the API from a browser (CORS); empty: no CORS headers at all.
+    cors_origins: list[str] = []
+    # POST /v1/admin/reload is enabled only when the environment variable named here holds a token.
+    admin_token_env: str | None = Field("PARLEY_ADMIN_TOKEN", min_length=1)
+    # A reload may only name a model folder under this folder.
+    models_root: Path = Path("models")
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
 

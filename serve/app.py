@@ -2,30 +2,33 @@
 
 The model is loaded when the app starts (unless a predictor is passed in, as
 the CLI and the tests do), then warmed up in the background: `/healthz` answers
-at once, `/readyz` only once the warm-up forward pass is done.
+at once, `/readyz` only once the warm-up forward pass is done. At shutdown
+uvicorn first lets the requests in flight finish (``serving.shutdown_timeout_s``),
+then the micro-batchers stop.
 """
 
 import asyncio
-import json
 import logging
 import os
 from contextlib import asynccontextmanager
-from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from model.predictor import Predictor
 from parley import __version__
 from parley.config import Settings
+from serve.admin import admin_token
+from serve.admin import router as admin_router
 from serve.errors import install_error_handlers
 from serve.logs import configure_logging
 from serve.metrics import Metrics
-from serve.middleware import install_request_middleware
+from serve.middleware import REQUEST_ID_HEADER, install_request_middleware
 from serve.page import router as page_router
 from serve.routes import router
-from serve.service import Service
-from training.model_card import METRICS_FILE
+from serve.service import Service, read_model_metrics
+
+__all__ = ["SETTINGS_ENV", "app_from_environment", "create_app", "load_predictor", "read_model_metrics"]
 
 logger = logging.getLogger(__name__)
 
@@ -44,21 +47,10 @@ def load_predictor(settings: Settings) -> Predictor:
     )
 
 
-def read_model_metrics(model_dir: Path) -> dict[str, Any] | None:
-    """The evaluation metrics stored in the model folder, or None when it has none (or they are unreadable)."""
-    path = model_dir / METRICS_FILE
-    if not path.is_file():
-        return None
-    try:
-        metrics = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        logger.warning("ignoring %s: %s", path, error)
-        return None
-    return metrics if isinstance(metrics, dict) else None
-
-
 def create_app(settings: Settings, predictor: Predictor | None = None) -> FastAPI:
+    """The app; raises ``ConfigError`` for an admin token that is too short."""
     metrics = Metrics()
+    token = admin_token(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -70,11 +62,13 @@ def create_app(settings: Settings, predictor: Predictor | None = None) -> FastAP
         )
         app.state.service = service
         logger.info("serving %s %s", service.predictor.metadata.name, service.predictor.metadata.version)
+        if token is not None:
+            logger.info("admin endpoints enabled (token from $%s)", settings.serving.admin_token_env)
         warm_up = asyncio.create_task(service.warm_up())
         yield
         warm_up.cancel()
         await asyncio.gather(warm_up, return_exceptions=True)
-        await service.batcher.stop()
+        await service.stop()
 
     app = FastAPI(
         title="Parley",
@@ -84,9 +78,20 @@ def create_app(settings: Settings, predictor: Predictor | None = None) -> FastAP
     )
     app.state.settings = settings
     app.state.metrics = metrics
+    app.state.admin_token = token
+    app.state.reload_lock = asyncio.Lock()
     install_error_handlers(app)
     install_request_middleware(app, settings.serving.max_body_bytes)
+    if settings.serving.cors_origins:  # added last: outermost, so that error answers carry the headers too
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.serving.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type", REQUEST_ID_HEADER],
+            expose_headers=[REQUEST_ID_HEADER],
+        )
     app.include_router(router)
+    app.include_router(admin_router)
     app.include_router(page_router)
     return app
 

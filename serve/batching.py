@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from model.inputs import Pair
+from serve.logs import log_error
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ class MicroBatcher:
                     job.future.cancel()
                 raise
             except Exception as error:
-                logger.exception("scoring a batch of %d pairs failed", len(pairs))
+                log_error(logger, "scoring a batch of %d pairs failed", len(pairs), error=error)
                 for job in batch:
                     if not job.future.done():
                         job.future.set_exception(error)

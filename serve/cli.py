@@ -50,11 +50,17 @@ def serve_command(
     import uvicorn
 
     from model.predictor import ModelLoadError
+    from serve.admin import admin_token
     from serve.app import SETTINGS_ENV, create_app, load_predictor
     from serve.logs import configure_logging
 
     serving = settings.serving
     configure_logging(serving.log_level)
+    try:
+        admin_token(settings)
+    except ConfigError as error:
+        stderr.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from error
     try:
         predictor = load_predictor(settings)
     except ModelLoadError as error:
@@ -68,6 +74,8 @@ def serve_command(
         "log_level": serving.log_level,
         "log_config": None,
         "access_log": False,
+        # SIGTERM / Ctrl-C: stop accepting, let the requests in flight finish (at most this long), then stop.
+        "timeout_graceful_shutdown": serving.shutdown_timeout_s,
     }
     if serving.workers == 1:
         uvicorn.run(create_app(settings, predictor), **options)

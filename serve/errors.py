@@ -33,11 +33,12 @@ _MAX_LISTED_PROBLEMS = 5
 class ApiError(Exception):
     """An error answer: HTTP status, stable code, human message."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.headers = headers
 
 
 def error_response(request: Request, status: int, code: str, message: str) -> JSONResponse:
@@ -68,7 +69,10 @@ def validation_error(error: ValidationError | RequestValidationError) -> ApiErro
 
 
 async def _api_error(request: Request, error: ApiError) -> JSONResponse:
-    return error_response(request, error.status, error.code, error.message)
+    response = error_response(request, error.status, error.code, error.message)
+    if error.headers:
+        response.headers.update(error.headers)
+    return response
 
 
 async def _request_validation_error(request: Request, error: RequestValidationError) -> JSONResponse:

@@ -2,10 +2,16 @@
 
 The id lives in a context variable set by the request middleware, so any log
 call made while a request is handled (including in the routes) is tagged with
-it, without passing it around. Article text is never logged.
+it, without passing it around.
+
+Article text is logged only at debug level (``serving.log_level: debug``): the
+request lines carry the method, route, status and time, never the body, and an
+unexpected error is logged at other levels with its traceback but without its
+message, which may quote the input (a validation error's ``input_value``).
 """
 
 import logging
+import traceback
 from contextvars import ContextVar
 
 request_id_var: ContextVar[str] = ContextVar("parley_request_id", default="-")
@@ -19,6 +25,20 @@ class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id_var.get()
         return True
+
+
+def log_error(logger: logging.Logger, message: str, *args: object, error: BaseException) -> None:
+    """Log ``error`` under ``message``: in full at debug level, else its type and traceback but not its text."""
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.error(message, *args, exc_info=error)
+        return
+    frames = "".join(traceback.format_tb(error.__traceback__)).rstrip()
+    logger.error(
+        message + "\n%s\n%s (its message is logged at debug level only: it may quote the input)",
+        *args,
+        frames,
+        type(error).__qualname__,
+    )
 
 
 def configure_logging(level: str) -> None:

@@ -53,6 +53,13 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.reloads = Counter(
+            "parley_model_reloads",
+            "POST /v1/admin/reload calls that got past authentication, by outcome (swapped or failed).",
+            ["outcome"],
+            registry=self.registry,
+        )
+
     def observe_batch(self, pairs: int, requests: int) -> None:
         self.batch_pairs.observe(pairs)
         self.batch_requests.observe(requests)

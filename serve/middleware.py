@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from serve.errors import error_response
-from serve.logs import request_id_var
+from serve.logs import log_error, request_id_var
 
 logger = logging.getLogger(__name__)
 
@@ -31,8 +31,8 @@ def install_request_middleware(app: FastAPI, max_body_bytes: int) -> None:
         started = time.perf_counter()
         try:
             response = await call_next(request)
-        except Exception:
-            logger.exception("unhandled error on %s %s", request.method, request.url.path)
+        except Exception as error:
+            log_error(logger, "unhandled error on %s %s", request.method, request.url.path, error=error)
             response = error_response(request, 500, "internal_error", "internal error; the server log has details")
         elapsed = time.perf_counter() - started
         # Label by route template, not raw path, so that unknown paths cannot explode the label set.

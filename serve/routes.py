@@ -114,10 +114,8 @@ async def classify(request: Request, service: ServiceDep) -> ApiClassifyResponse
         document = await asyncio.to_thread(document_from_text, "text", payload.text, language, serving)
     else:
         document = document_from_sentences("sentences", payload.sentences, serving)
-    [sentences] = await service.classify([document])
-    return ApiClassifyResponse(
-        model=model_info(service.predictor), request_id=request_id_var.get(), sentences=sentences
-    )
+    predictor, [sentences] = await service.classify([document])
+    return ApiClassifyResponse(model=model_info(predictor), request_id=request_id_var.get(), sentences=sentences)
 
 
 @router.post(
@@ -145,9 +143,9 @@ async def classify_batch(
             for index, doc in enumerate(payload.documents)
         ]
     )
-    results = await service.classify(documents)
+    predictor, results = await service.classify(documents)
     return BatchResponse(
-        model=model_info(service.predictor),
+        model=model_info(predictor),
         request_id=request_id_var.get(),
         documents=[
             DocumentResult(id=doc.id, sentences=sentences)
@@ -158,13 +156,14 @@ async def classify_batch(
 
 @router.get("/v1/model", response_model=ModelDetails, summary="The model served: labels, thresholds, metrics")
 def model(service: ServiceDep) -> ModelDetails:
-    predictor = service.predictor
+    slot = service.slot  # one read: a reload may swap the model meanwhile
+    predictor = slot.predictor
     metadata = predictor.metadata
     return ModelDetails(
         **model_info(predictor).model_dump(),
         labels=list(LABELS),
         thresholds=metadata.thresholds,
-        metrics=service.model_metrics,
+        metrics=slot.model_metrics,
         device=str(predictor.device),
         backend=predictor.backend,
     )

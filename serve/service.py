@@ -1,8 +1,16 @@
-"""The running service: the model, its micro-batcher and metrics, and how routes reach them."""
+"""The running service: the model, its micro-batcher and metrics, and how routes reach them.
+
+The model in use is one :class:`ModelSlot` (a predictor and the micro-batcher that pools forward passes for
+it). A request takes the slot current when it starts and keeps it to the end, so that a model reload
+(``Service.swap``) is atomic for every request: those in flight finish on the old model, and new ones use the
+new one. The old slot's batcher is stopped only once the last request holding it is done.
+"""
 
 import asyncio
+import json
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -15,29 +23,82 @@ from serve.documents import Document, answers, model_pairs
 from serve.errors import ApiError
 from serve.metrics import Metrics
 from serve.schemas import ApiSentence
+from training.model_card import METRICS_FILE
 
 logger = logging.getLogger(__name__)
 
 WARM_UP_SEGMENTS = ["Le gouvernement propose une réforme.", "Les syndicats la refusent."]
 
 
-@dataclass
-class Service:
-    settings: Settings
+@dataclass(eq=False)
+class ModelSlot:
+    """One loaded model, its micro-batcher, and the requests that are using it."""
+
     predictor: Predictor
-    metrics: Metrics
+    batcher: MicroBatcher
+    path: Path | None = None
     model_metrics: dict[str, Any] | None = None
-    batcher: MicroBatcher = field(init=False)
-    ready: bool = False
+    users: int = 0
+    _idle: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
 
     def __post_init__(self) -> None:
+        self._idle.set()
+
+    def acquire(self) -> None:
+        self.users += 1
+        self._idle.clear()
+
+    def release(self) -> None:
+        self.users -= 1
+        if self.users == 0:
+            self._idle.set()
+
+    async def retire(self, timeout: float) -> None:
+        """Wait (at most ``timeout``) for the requests still using this model, then stop its batcher."""
+        try:
+            async with asyncio.timeout(timeout):
+                await self._idle.wait()
+        except TimeoutError:
+            logger.warning("stopping the previous model with %d request(s) still on it", self.users)
+        await self.batcher.stop()
+
+
+class Service:
+    def __init__(
+        self,
+        settings: Settings,
+        predictor: Predictor,
+        metrics: Metrics,
+        model_metrics: dict[str, Any] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.metrics = metrics
+        self.ready = False
+        self.slot = self.new_slot(predictor, settings.model.path, model_metrics)
+        self._retiring: set[asyncio.Task] = set()
+
+    # The current model, as the routes that do not score (model info) see it.
+    @property
+    def predictor(self) -> Predictor:
+        return self.slot.predictor
+
+    @property
+    def batcher(self) -> MicroBatcher:
+        return self.slot.batcher
+
+    @property
+    def model_metrics(self) -> dict[str, Any] | None:
+        return self.slot.model_metrics
+
+    def new_slot(self, predictor: Predictor, path: Path | None, model_metrics: dict[str, Any] | None) -> ModelSlot:
         serving = self.settings.serving
-        self.batcher = MicroBatcher(
-            self.predictor.score_pairs,
+        batcher = MicroBatcher(
+            predictor.score_pairs,
             max_batch_size=serving.max_batch_size,
             max_wait_ms=serving.max_wait_ms,
             observe=self.metrics.observe_batch,
         )
+        return ModelSlot(predictor, batcher, path, model_metrics)
 
     async def warm_up(self) -> None:
         """One forward pass (the first is slow: lazy allocations, kernel selection), then ready.
@@ -45,26 +106,58 @@ class Service:
         The batcher starts only afterwards: requests that come earlier wait in its queue.
         A failed warm-up is logged and leaves the service not ready.
         """
-        pairs = document_pairs(WARM_UP_SEGMENTS, self.predictor.metadata.context)
+        slot = self.slot
+        pairs = document_pairs(WARM_UP_SEGMENTS, slot.predictor.metadata.context)
         try:
-            await asyncio.to_thread(self.predictor.score_pairs, pairs)
+            await asyncio.to_thread(slot.predictor.score_pairs, pairs)
         except Exception:
             logger.exception("the warm-up forward pass failed; /readyz stays 503")
         else:
             self.ready = True
-            logger.info("model warmed up on %s with %s; ready", self.predictor.device, self.predictor.backend)
-        self.batcher.start()
+            logger.info("model warmed up on %s with %s; ready", slot.predictor.device, slot.predictor.backend)
+        if self.slot is slot:  # not replaced by a reload meanwhile (that one started and retired it)
+            slot.batcher.start()
 
-    async def classify(self, documents: list[Document]) -> list[list[ApiSentence]]:
-        """Answers for each document, scored together with other requests' segments."""
+    async def swap(self, slot: ModelSlot) -> ModelSlot:
+        """Serve ``slot``'s model from now on (its batcher is started); the old one is retired in the background
+        once the requests still on it are done. Returns the old slot."""
+        slot.batcher.start()
+        old, self.slot = self.slot, slot  # one assignment on the event loop: atomic for every request
+        old.batcher.start()  # (a reload during the warm-up) the requests queued on the old model are still served
+        self.ready = True
+        task = asyncio.create_task(old.retire(self.settings.serving.request_timeout_s + 5))
+        self._retiring.add(task)
+        task.add_done_callback(self._retiring.discard)
+        return old
+
+    async def stop(self) -> None:
+        """Stop every batcher (at shutdown, once uvicorn has let the requests in flight finish)."""
+        await asyncio.gather(*self._retiring, return_exceptions=True)
+        await self.slot.batcher.stop()
+
+    async def classify(self, documents: list[Document]) -> tuple[Predictor, list[list[ApiSentence]]]:
+        """(the predictor that scored them, answers for each document), scored together with other requests'
+        segments. The whole request runs on the model that was current when it started."""
+        slot = self.slot
+        slot.acquire()
+        try:
+            return slot.predictor, await self._classify(slot, documents)
+        finally:
+            slot.release()
+
+    async def _classify(self, slot: ModelSlot, documents: list[Document]) -> list[list[ApiSentence]]:
         serving = self.settings.serving
-        context = self.predictor.metadata.context
+        predictor = slot.predictor
+        context = predictor.metadata.context
+        if logger.isEnabledFor(logging.DEBUG):  # article text is logged at debug level only
+            for document in documents:
+                logger.debug("%s: %d segments: %r", document.name, len(document.segments), document.segments)
         per_document = await asyncio.to_thread(
             lambda: [model_pairs(document, context, serving.max_chars_per_segment) for document in documents]
         )
         try:
             async with asyncio.timeout(serving.request_timeout_s):
-                scores = await self.batcher.score([pair for pairs in per_document for pair in pairs])
+                scores = await slot.batcher.score([pair for pairs in per_document for pair in pairs])
         except TimeoutError as error:
             raise ApiError(
                 503, "timeout", f"the model did not answer within {serving.request_timeout_s:g} s; try again"
@@ -73,9 +166,22 @@ class Service:
         for document, pairs in zip(documents, per_document, strict=True):
             rows = scores[offset : offset + len(pairs)]
             offset += len(pairs)
-            results.append(answers(self.predictor, document, rows, serving.max_chars_per_segment))
+            results.append(answers(predictor, document, rows, serving.max_chars_per_segment))
         self.metrics.segments.inc(offset)
         return results
+
+
+def read_model_metrics(model_dir: Path) -> dict[str, Any] | None:
+    """The evaluation metrics stored in the model folder, or None when it has none (or they are unreadable)."""
+    path = model_dir / METRICS_FILE
+    if not path.is_file():
+        return None
+    try:
+        metrics = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        logger.warning("ignoring %s: %s", path, error)
+        return None
+    return metrics if isinstance(metrics, dict) else None
 
 
 def get_service(request: Request) -> Service:

@@ -243,7 +243,10 @@ def _document_from(path: Path, group: list[tuple[int, SegmentRecord]]) -> Loaded
 def _csv_rows(text: str) -> Iterator[tuple[int, dict[str, Any]]]:
     reader = csv.DictReader(text.splitlines())
     for row in reader:
-        values: dict[str, Any] = {key: value for key, value in row.items() if key is not None and value != ""}
+        # A short row leaves its missing columns None; they are absent, as empty ones are.
+        values: dict[str, Any] = {
+            key: value for key, value in row.items() if key is not None and value is not None and value != ""
+        }
         if "boilerplate" in values:
             values["boilerplate"] = _csv_bool(values["boilerplate"])
         values["acts"] = [act.strip() for act in values.get("acts", "").split(ACT_SEPARATOR) if act.strip()]

@@ -8,6 +8,12 @@ acts and stops early when it stops improving. Then per-label thresholds are
 tuned on the dev split and stored with the model (``model.metadata``), and the
 model folder is written to a temporary sibling and renamed into place, so an
 interrupted run never leaves a half-written model behind.
+
+Several processes (``torchrun --nproc_per_node N -m parley train …`` or
+``accelerate launch``) train one model with the Trainer's DDP: the main
+process alone imports the backbone first, writes checkpoints (the Trainer's
+rule) and the model folder; every process gets the same gathered dev scores,
+so the thresholds agree, and all wait for the folder before they return.
 """
 
 import json
@@ -31,7 +37,7 @@ from transformers import (
     TrainingArguments,
     set_seed,
 )
-from transformers.trainer_utils import get_last_checkpoint
+from transformers.utils import logging as transformers_logging
 
 from model.backbones import resolve_backbone
 from model.inputs import ContextSettings, encode_pairs
@@ -58,6 +64,8 @@ class TrainingResult:
     dev_metrics: dict[str, float]
     epochs_run: float
     losses: list[float]
+    # False in the other processes of a multi-process run: only the main one wrote the folder and reports.
+    main_process: bool = True
 
 
 class WeightedLossTrainer(Trainer):
@@ -152,8 +160,20 @@ def train(
     if options.threads > 0:
         torch.set_num_threads(options.threads)
     set_seed(options.seed)
+    checkpoints = options.checkpoint_dir / output_dir.name
+    # The last checkpoint the Trainer finished writing (one cut short by a kill is skipped).
+    resume_from = last_complete_checkpoint(checkpoints) if resume else None
+    if resume and resume_from is None:
+        raise FileNotFoundError(f"--resume: no checkpoint to resume from in {checkpoints}")
+    # Made first: under torchrun or accelerate launch this joins the process group.
+    arguments = _training_arguments(settings, checkpoints)
+    if arguments.world_size > 1 and not arguments.should_log:  # the other processes: warnings only, no bars
+        transformers_logging.set_verbosity(arguments.get_process_log_level())
+        transformers_logging.disable_progress_bar()
 
-    source, context, backbone = _starting_point(settings, init_from)
+    # The main process imports (and caches) the backbone first; the others then find it in place.
+    with arguments.main_process_first(desc="backbone"):
+        source, context, backbone = _starting_point(settings, init_from)
     tokenizer = AutoTokenizer.from_pretrained(source)
     model = AutoModelForSequenceClassification.from_pretrained(
         source,
@@ -173,12 +193,9 @@ def train(
     pos_weight = positive_weights(np.array(train_dataset["labels"]), options.max_pos_weight)
     logger.info("training on %d segments, dev %d; pos_weight %s", len(train_dataset), len(dev_dataset), pos_weight)
 
-    checkpoints = options.checkpoint_dir / output_dir.name
-    if resume and (not checkpoints.is_dir() or get_last_checkpoint(str(checkpoints)) is None):
-        raise FileNotFoundError(f"--resume: no checkpoint to resume from in {checkpoints}")
     trainer = WeightedLossTrainer(
         model=model,
-        args=_training_arguments(settings, checkpoints),
+        args=arguments,
         train_dataset=train_dataset,
         eval_dataset=dev_dataset,
         data_collator=DataCollatorWithPadding(tokenizer),
@@ -187,8 +204,9 @@ def train(
         pos_weight=pos_weight,
         head_learning_rate=options.head_learning_rate,
     )
-    trainer.train(resume_from_checkpoint=True if resume else None)
+    trainer.train(resume_from_checkpoint=str(resume_from) if resume_from is not None else None)
 
+    # Every process takes part in predict() and gets all of dev's scores, gathered in order.
     dev_scores = sigmoid(trainer.predict(dev_dataset).predictions)
     dev_gold = gold_matrix(dev_documents)
     thresholds = tune_thresholds(dev_gold, dev_scores)
@@ -206,6 +224,7 @@ def train(
         dev_metrics={BEST_METRIC: tuned.macro_f1_acts, "f1_boilerplate": tuned.boilerplate_f1},
         epochs_run=trainer.state.epoch or 0.0,
         losses=[entry["loss"] for entry in trainer.state.log_history if "loss" in entry],
+        main_process=trainer.is_world_process_zero(),
     )
     record = {
         "train_files": [str(path) for path in train_files],
@@ -215,6 +234,7 @@ def train(
         "dev_documents": len(dev_documents),
         "dev_segments": len(dev_dataset),
         "init_from": str(init_from) if init_from else None,
+        "resumed_from": str(resume_from) if resume_from is not None else None,
         "epochs_run": result.epochs_run,
         "best_checkpoint": trainer.state.best_model_checkpoint,
         "dev_metrics": result.dev_metrics,
@@ -222,10 +242,41 @@ def train(
         "device": "cuda" if torch.cuda.is_available() else "cpu",
         "mixed_precision": next(iter(_mixed_precision(options.mixed_precision)), "fp32"),
         "threads": torch.get_num_threads(),
+        "processes": arguments.world_size,
         "settings": options.model_dump(mode="json"),
     }
-    _save_model(trainer.model, tokenizer, metadata, record, output_dir, fp16=options.save_fp16)
+    if result.main_process:
+        _save_model(trainer.model, tokenizer, metadata, record, output_dir, fp16=options.save_fp16)
+    # The others return once the folder is in place (and after an error in the main process, not at all:
+    # torchrun then stops them).
+    trainer.accelerator.wait_for_everyone()
     return result
+
+
+def last_complete_checkpoint(folder: Path) -> Path | None:
+    """The Trainer checkpoint with the highest step whose ``trainer_state.json`` (written last) is readable.
+
+    A run killed while it wrote a checkpoint leaves one without that file, or with a truncated one: it is
+    skipped, and the run resumes from the checkpoint before it. None when there is no complete one.
+    """
+    if not folder.is_dir():
+        return None
+    steps = sorted(
+        (
+            (int(path.name.removeprefix("checkpoint-")), path)
+            for path in folder.glob("checkpoint-*")
+            if path.is_dir() and path.name.removeprefix("checkpoint-").isdigit()
+        ),
+        reverse=True,
+    )
+    for _, path in steps:
+        try:
+            json.loads((path / "trainer_state.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            logger.warning("skipping the incomplete checkpoint %s (no readable trainer_state.json)", path)
+            continue
+        return path
+    return None
 
 
 def _starting_point(settings: Settings, init_from: Path | None) -> tuple[str, ContextSettings, str]:

@@ -1,0 +1,274 @@
+"""The pure pieces of the benchmark suite (benchmarks/bench_*.py): percentiles, the FLOPs formula, batching
+arithmetic, the report. No timing is asserted anywhere."""
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH_DIR = Path(__file__).resolve().parent.parent / "benchmarks"
+# Sibling modules by path: `import benchmarks` would find pysbd's package of that name.
+if str(BENCH_DIR) not in sys.path:
+    sys.path.insert(0, str(BENCH_DIR))
+
+import bench_efficiency  # noqa: E402
+import bench_latency  # noqa: E402
+import bench_report  # noqa: E402
+import bench_server  # noqa: E402
+import bench_throughput  # noqa: E402
+
+E5_SMALL = bench_efficiency.EncoderShape(layers=12, hidden=384, intermediate=1536, labels=5)
+
+
+def test_percentiles_interpolate_between_ranks():
+    values = list(range(1, 101))  # 1..100
+    found = bench_latency.percentiles(values)
+    assert found["p50"] == pytest.approx(50.5)
+    assert found["p95"] == pytest.approx(95.05)
+    assert found["p99"] == pytest.approx(99.01)
+    assert bench_latency.percentiles([7.0]) == {"p50": 7.0, "p95": 7.0, "p99": 7.0}
+    assert bench_latency.percentiles([3, 1, 2], (0, 100)) == {"p0": 1.0, "p100": 3.0}
+
+
+def test_percentiles_refuse_nothing_and_out_of_range():
+    with pytest.raises(ValueError):
+        bench_latency.percentiles([])
+    with pytest.raises(ValueError):
+        bench_latency.percentiles([1.0], (101,))
+
+
+def test_flops_per_token_of_e5_small():
+    # 12 layers x 2 x (4*384^2 + 2*384*1536): QKV, output, and the two feed-forward matmuls.
+    assert bench_efficiency.linear_flops_per_token(E5_SMALL) == 42_467_328
+    # Q.K^T and attention.V: 12 layers x 2 matmuls x 2 FLOPs x 384 per position attended to.
+    assert bench_efficiency.attention_flops_per_token(E5_SMALL, 1) == 18_432
+    assert bench_efficiency.head_flops(E5_SMALL) == 2 * (384 * 384 + 384 * 5)
+    length = 100
+    assert bench_efficiency.sequence_flops(E5_SMALL, length) == (
+        length * (42_467_328 + 18_432 * length) + 2 * (384 * 384 + 384 * 5)
+    )
+    assert bench_efficiency.sequence_flops(E5_SMALL, 0) == 0
+
+
+def test_flops_formula_matches_the_model_parameters(tiny_model_dir):
+    """2 FLOPs per encoder weight touched per token: the linear term is twice the encoder's matmul weights."""
+    from transformers import AutoModelForSequenceClassification
+
+    model = AutoModelForSequenceClassification.from_pretrained(tiny_model_dir)
+    shape = bench_efficiency.EncoderShape.from_config(model.config)
+    weights = sum(
+        module.weight.numel()
+        for name, module in model.bert.encoder.named_modules()
+        if module.__class__.__name__ == "Linear"
+    )
+    assert bench_efficiency.linear_flops_per_token(shape) == 2 * weights
+
+
+def test_batched_work_pads_sorted_batches_like_the_predictor():
+    shape = bench_efficiency.EncoderShape(layers=1, hidden=2, intermediate=4, labels=1)
+    work = bench_efficiency.batched_work(shape, [5, 1, 3, 2], batch_size=2)
+    # Sorted: [1, 2] padded to 2, [3, 5] padded to 5.
+    assert work.sequences == 4
+    assert work.tokens == 11
+    assert work.padded_tokens == 2 * 2 + 2 * 5
+    assert work.padding_fraction == pytest.approx(1 - 11 / 14)
+    flops = bench_efficiency.sequence_flops
+    assert work.useful_flops == sum(flops(shape, n) for n in (1, 2, 3, 5))
+    assert work.executed_flops == 2 * flops(shape, 2) + 2 * flops(shape, 5)
+    assert (work + work).tokens == 22
+    with pytest.raises(ValueError):
+        bench_efficiency.batched_work(shape, [1], batch_size=0)
+
+
+def test_efficiency_is_useful_flops_over_time_against_the_peak():
+    work = bench_efficiency.BatchedWork(sequences=2, tokens=10, padded_tokens=20, useful_flops=4e9, executed_flops=8e9)
+    figures = bench_efficiency.efficiency(work, seconds=2.0, peak_gflops=10.0)
+    assert figures["achieved_gflops"] == pytest.approx(2.0)
+    assert figures["executed_gflops"] == pytest.approx(4.0)
+    assert figures["fraction_of_peak"] == pytest.approx(0.2)
+    assert figures["padding_fraction"] == pytest.approx(0.5)
+
+
+def test_chunks_cover_every_document_once():
+    assert [list(chunk) for chunk in bench_throughput.chunks(5, 2)] in ([[0, 1], [2, 3, 4]], [[0, 1, 2], [3, 4]])
+    assert [len(chunk) for chunk in bench_throughput.chunks(3, 10)] == [1, 1, 1]
+    assert sum(len(chunk) for chunk in bench_throughput.chunks(200, 5)) == 200
+
+
+def test_interleaved_contenders_see_the_same_pairs():
+    import numpy as np
+
+    seen = {"a": [], "b": []}
+
+    def contender(name):
+        def run(pairs):
+            seen[name].extend(pairs)
+            return np.zeros((len(pairs), 5), dtype=np.float32)
+
+        return run
+
+    doc_pairs = [[("s1", "c1"), ("s2", "c2")], [("s3", "c3")], [("s4", "c4")]]
+    measured = bench_throughput.interleaved({"a": contender("a"), "b": contender("b")}, doc_pairs, rounds=2)
+    assert seen["a"] == seen["b"] == [pair for pairs in doc_pairs for pair in pairs]
+    assert measured["a"]["segments"] == 4 and measured["a"]["scores"].shape == (4, 5)
+
+
+def test_select_documents_is_deterministic_and_in_file_order(tmp_path):
+    lines = [
+        json.dumps(
+            {
+                "doc_id": f"d{index}",
+                "lang": "fr",
+                "segments": [{"text": f"Phrase {index}.", "boilerplate": False, "acts": []}],
+            }
+        )
+        for index in range(10)
+    ]
+    path = tmp_path / "docs.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    first = [document.doc_id for document in bench_throughput.select_documents([path], 4, seed=0)]
+    assert first == [document.doc_id for document in bench_throughput.select_documents([path], 4, seed=0)]
+    assert first == sorted(first, key=lambda doc_id: int(doc_id[1:])) and len(set(first)) == 4
+    assert len(bench_throughput.select_documents([path], 50)) == 10
+
+
+def test_write_config_overrides_and_validates(tmp_path):
+    from parley.config import DEFAULT_CONFIG_PATH, load_settings
+
+    target = bench_server.write_config(
+        DEFAULT_CONFIG_PATH, tmp_path / "serve.yaml", {"inference": {"threads": 2, "backend": "onnx"}}
+    )
+    settings = load_settings(target)
+    assert settings.inference.threads == 2 and settings.inference.backend == "onnx"
+    assert settings.serving == load_settings(DEFAULT_CONFIG_PATH).serving
+
+
+def test_proc_status_reads_this_process_memory():
+    import os
+
+    if not Path(f"/proc/{os.getpid()}/status").exists():
+        pytest.skip("no /proc")
+    assert bench_server.proc_status_kib(os.getpid(), "VmRSS") > 0
+    assert bench_server.proc_status_kib(os.getpid(), "NoSuchField") is None
+
+
+def _results() -> dict:
+    row = {
+        "segments": 10,
+        "f1": dict.fromkeys(bench_report.LABELS, 0.5),
+        "macro_f1_acts": 0.5,
+        "micro_f1_acts": 0.5,
+        "boilerplate_f1": 0.9,
+        "seconds": 1.0,
+    }
+    return {
+        "machine": {"cpu": "Test CPU", "date_utc": "2026-01-01 00:00 UTC", "versions": {"torch": "2.13.0"}},
+        "settings": {"model": "models/default", "exports": {"int8": "x.onnx"}, "threads": 2, "batch_size": 32},
+        "accuracy": {"documents": 1, "segments": 10, "rows": {"keyword rules": row}, "agreement": {}},
+        "throughput": {
+            "documents": 2,
+            "seed": 0,
+            "segments": 10,
+            "rows": [
+                {"name": "naive", "seconds": 2.0, "segments_per_second": 5.0, "vs_naive": 1.0, "vs_predictor": 0.25},
+                {"name": "predictor", "seconds": 0.5, "segments_per_second": 20.0, "vs_naive": 4.0, "vs_predictor": 1},
+            ],
+            "details": ["a detail"],
+        },
+        "latency": {
+            "segments": 40,
+            "characters": 2000,
+            "runs": [
+                {
+                    "concurrency": 1,
+                    "requests": 200,
+                    "p50": 100.0,
+                    "p95": 120.0,
+                    "p99": 130.0,
+                    "mean_ms": 101.0,
+                    "max_ms": 140.0,
+                    "requests_per_second": 9.9,
+                }
+            ],
+        },
+        "memory": {"load_seconds": {"server": 3.0}, "peak_rss_mib_sampled": 700.0, "clients": 32},
+        "gpu": {"measured": False, "reason": "no CUDA here"},
+        "targets": [{"name": "speed", "measured": "4.00×", "target": "≥ 4×", "met": True}],
+        "duration_seconds": 12.0,
+    }
+
+
+def test_report_writes_markdown_tables_and_json(tmp_path):
+    import numpy as np
+
+    results = _results()
+    results["throughput"]["rows"][0]["scores_mean"] = np.float32(0.5)
+    markdown, data = tmp_path / "RESULTS.md", tmp_path / "results.json"
+    bench_report.write_results(results, markdown, data)
+    text = markdown.read_text(encoding="utf-8")
+    assert "| keyword rules | 0.500 | 0.500 | 0.500 | 0.500 | 0.500 | 0.500 | 0.900 |" in text
+    assert "| predictor | 20.0 | 0.5 | 4.00× | 1.00× |" in text
+    assert "| 1 | 200 | 100.0 | 120.0 | 130.0 |" in text
+    assert "No GPU was measured in this run: no CUDA here." in text
+    assert "**met**" in text and "Test CPU" in text
+    assert "## 4. Compute efficiency\n\nNot measured in this run." in text
+    loaded = json.loads(data.read_text(encoding="utf-8"))
+    assert loaded["throughput"]["rows"][0]["scores_mean"] == 0.5
+    assert loaded["latency"]["runs"][0]["p99"] == 130.0
+
+
+def test_report_says_what_was_not_measured():
+    text = bench_report.render({})
+    for section in ("1. Accuracy", "2. Throughput", "3. Latency", "4. Compute efficiency", "5. Memory"):
+        assert f"## {section}" in text
+    assert text.count("Not measured in this run.") == 5
+    assert "No GPU was measured in this run" in text
+
+
+def test_jsonable_turns_keys_arrays_and_nan_into_json():
+    import numpy as np
+
+    assert bench_report._jsonable({1: np.array([1.5, np.nan]), "p": Path("a/b")}) == {"1": [1.5, None], "p": "a/b"}
+
+
+# The predictor's batching on the CPU, which the benchmark's profile led to (RESULTS.md, section 7).
+
+
+def test_length_batches_without_limits_are_plain_sorted_batches():
+    from model.predictor import length_batches
+
+    lengths = [5, 1, 4, 2, 3]
+    assert length_batches(lengths, 2) == [[1, 3], [4, 2], [0]]
+    assert length_batches([], 4) == []
+
+
+def test_length_batches_keep_padded_tokens_and_padding_under_their_limits():
+    from model.predictor import length_batches
+
+    lengths = [100, 100, 100, 100, 100, 100, 10, 10, 10, 12, 300]
+    batches = length_batches(lengths, 32, max_tokens=512, max_padding=0.10)
+    assert sorted(index for batch in batches for index in batch) == list(range(len(lengths)))
+    for batch in batches:
+        longest = max(lengths[index] for index in batch)
+        if len(batch) > 1:
+            assert len(batch) * longest <= 512
+            assert len(batch) * longest - sum(lengths[index] for index in batch) <= 0.10 * len(batch) * longest
+    assert [10, 10, 10] in [[lengths[index] for index in batch] for batch in batches]  # 12 would pad 13 %
+    assert [300] in [[lengths[index] for index in batch] for batch in batches]
+    assert length_batches([600, 700], 32, max_tokens=512) == [[0], [1]]  # a row longer than the budget: alone
+
+
+def test_cpu_batching_gives_the_scores_of_plain_batches(tiny_model_dir):
+    import numpy as np
+
+    from model.inputs import document_pairs
+    from model.predictor import Predictor
+
+    predictor = Predictor.from_pretrained(tiny_model_dir, device="cpu", batch_size=32)
+    assert predictor.max_batch_tokens is not None and predictor.max_padding is not None
+    segments = [("La direction propose une prime. " * (index % 7 + 1)).strip() for index in range(40)]
+    pairs = document_pairs(segments, predictor.metadata.context)
+    scores = predictor.score_pairs(pairs)
+    predictor.max_batch_tokens = predictor.max_padding = None
+    np.testing.assert_allclose(predictor.score_pairs(pairs), scores, atol=1e-5)
