@@ -8,17 +8,22 @@ MODEL_DIR := models/default
 # What `make serve` runs on the CPU: the model exported to ONNX int8 (parley export).
 ONNX_EXPORT := $(MODEL_DIR)/onnx/model.int8.onnx
 
-.PHONY: setup test lint serve model export baselines segmentation-report clean
+.PHONY: setup test lint serve model export baselines segmentation-report clean image image-gpu
 
 setup: $(STAMP)
+
+# The Dockerfile runs `make setup` and `make export` too, with TORCH_INDEX set to
+# PyTorch's CPU (or CUDA) wheel index and EXTRAS empty.
+TORCH_INDEX ?=
+EXTRAS ?= dev
 
 # torch 2.13.0 (CPU build) goes in first: a bare torch requirement would pull a
 # multi-GB CUDA build.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet torch==2.13.0 $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
+	$(BIN)/pip install --quiet -e ".$(if $(EXTRAS),[$(EXTRAS)])"
 	touch $@
 
 test: setup
@@ -45,9 +50,28 @@ model: setup
 baselines: setup
 	$(BIN)/python benchmarks/baselines.py
 
+# Every benchmark in one run (accuracy, throughput, latency, efficiency, memory): benchmarks/RESULTS.md and
+# benchmarks/results.json. Needs the int8 export (as `make serve`) and an fp32 one, built here when missing
+# or older than the weights.
+BENCH_FP32 := build/bench/onnx-fp32
+.PHONY: bench
+bench: setup $(ONNX_EXPORT) $(BENCH_FP32)/model.onnx
+	HF_HUB_OFFLINE=1 $(BIN)/python benchmarks/run.py
+
+$(BENCH_FP32)/model.onnx: $(wildcard $(MODEL_DIR)/*.safetensors) | $(STAMP)
+	HF_HUB_OFFLINE=1 $(BIN)/parley export $(MODEL_DIR) --onnx --output $(BENCH_FP32)
+
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/hadolint Dockerfile
+
+# The image (no Docker engine on our machines: CI lints the Dockerfile, tests/test_packaging.py).
+image:
+	docker build -t parley:cpu .
+
+image-gpu:
+	docker build --build-arg VARIANT=gpu -t parley:gpu .
 
 segmentation-report: setup
 	$(BIN)/python benchmarks/segmentation.py

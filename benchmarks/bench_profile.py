@@ -1,0 +1,96 @@
+"""Where the predictor's time goes: a cProfile split of ``score_pairs`` into its phases, and a target for
+py-spy.
+
+    python benchmarks/bench_profile.py [--model models/default] [--docs 40] [--repeats 3] [--backend onnx]
+    py-spy record --native --format raw -o profile.txt -- .venv/bin/python benchmarks/bench_profile.py
+
+The phases are read from cProfile's cumulative times of the functions that do
+them: tokenization (``encode_pairs``), padding (the tokenizer's ``pad``, or a
+``pad_batch`` function), the forward pass (the scorer's ``scores``: ONNX
+Runtime's ``run`` or the torch model, with the sigmoid), and the rest of
+``score_pairs`` (sorting, copies). cProfile adds a little to the Python-side phases; the native
+calls are one Python call each and are timed as they are.
+"""
+
+import argparse
+import cProfile
+import os
+import pstats
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+BENCH_DIR = Path(__file__).resolve().parent
+ROOT = BENCH_DIR.parent
+sys.path[:0] = [str(ROOT), str(BENCH_DIR)]
+
+from model.inputs import Pair  # noqa: E402
+from model.predictor import Predictor  # noqa: E402
+
+
+def phase_of(file: str, name: str) -> str | None:
+    """The phase that a function of cProfile's stats stands for (its cumulative time is the phase's)."""
+    if file.endswith("inputs.py") and name == "encode_pairs":
+        return "tokenize"
+    if (file.endswith("tokenization_utils_base.py") and name == "pad") or name == "pad_batch":
+        return "pad"
+    if file.endswith("scorers.py") and name == "scores":
+        return "forward"
+    return None
+
+
+def phase_seconds(predictor: Predictor, pairs: Sequence[Pair], repeats: int = 1) -> dict[str, float]:
+    """Seconds per phase of ``predictor.score_pairs(pairs)`` (summed over ``repeats`` calls), by cProfile."""
+    profiler = cProfile.Profile()
+    started = time.perf_counter()
+    profiler.enable()
+    for _ in range(repeats):
+        predictor.score_pairs(pairs)
+    profiler.disable()
+    total = time.perf_counter() - started
+    seconds = {"tokenize": 0.0, "pad": 0.0, "forward": 0.0}
+    # stats: {(file, line, name): (calls, primitive calls, own time, cumulative time, callers)}
+    for (file, _, name), (_, _, _, cumulative, _) in pstats.Stats(profiler).stats.items():
+        phase = phase_of(file, name)
+        if phase is not None:
+            seconds[phase] += cumulative
+    seconds["other"] = max(0.0, total - sum(seconds.values()))
+    return seconds
+
+
+def main() -> None:
+    from bench_throughput import document_pairs_of, select_documents
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", type=Path, default=ROOT / "models" / "default")
+    parser.add_argument("--backend", default="onnx", choices=["onnx", "torch"])
+    parser.add_argument("--docs", type=int, default=40)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--no-cprofile", action="store_true", help="just run (a target for py-spy)")
+    args = parser.parse_args()
+    predictor = Predictor.from_pretrained(
+        args.model, device="cpu", backend=args.backend, threads=args.threads, batch_size=args.batch_size
+    )
+    documents = select_documents([ROOT / "data" / f"{split}.jsonl" for split in ("test", "dev", "train")], args.docs)
+    pairs = [pair for pairs in document_pairs_of(documents, predictor) for pair in pairs]
+    predictor.score_pairs(pairs[:32])
+    if args.no_cprofile:
+        started = time.perf_counter()
+        for _ in range(args.repeats):
+            predictor.score_pairs(pairs)
+        seconds = time.perf_counter() - started
+        print(f"{len(pairs) * args.repeats / seconds:.1f} segments/s over {len(pairs)} pairs x {args.repeats}")
+        return
+    seconds = phase_seconds(predictor, pairs, args.repeats)
+    total = sum(seconds.values())
+    print(f"{len(pairs)} pairs x {args.repeats}: {len(pairs) * args.repeats / total:.1f} segments/s under cProfile")
+    for phase, value in seconds.items():
+        print(f"  {phase:10s} {value:7.2f} s  {value / total:6.1%}")
+
+
+if __name__ == "__main__":
+    main()
