@@ -16,6 +16,7 @@ from parley.cli import app as cli_app
 from parley.config import Settings
 from serve.app import create_app
 from tests.live_server import free_port
+from tests.slow_predictor import SlowPredictor
 
 MARKER = "Quetzalcoatl-Wombat-Zanzibar"  # a word that appears only in the posted articles
 ORIGIN = "https://app.example.org"
@@ -130,19 +131,6 @@ def test_info_logs_hold_no_article_text_and_debug_logs_do(tiny_model_dir, predic
 
 
 # --- graceful shutdown ---------------------------------------------------------------------------------------
-
-
-class SlowPredictor:
-    def __init__(self, predictor: Predictor, delay: float) -> None:
-        self._predictor = predictor
-        self.delay = delay
-
-    def __getattr__(self, name):
-        return getattr(self._predictor, name)
-
-    def score_pairs(self, pairs):
-        time.sleep(self.delay)
-        return self._predictor.score_pairs(pairs)
 
 
 def test_shutdown_lets_requests_in_flight_finish(tiny_model_dir, predictor):

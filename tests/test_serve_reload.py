@@ -17,6 +17,7 @@ from parley.config import ConfigError, Settings
 from serve.admin import resolve_model_folder
 from serve.app import create_app
 from tests.live_server import live_server
+from tests.slow_predictor import SlowPredictor
 from tests.tiny_model import build_tiny_model
 
 TOKEN = "s3cret-admin-token-for-tests"
@@ -165,21 +166,6 @@ def test_a_model_that_fails_its_self_check_is_not_swapped_in(client, monkeypatch
     assert response.status_code == 422
     assert "not finite values in [0, 1]" in response.json()["error"]["message"]
     assert client.get("/v1/model").json()["name"] == "tiny-test-model"
-
-
-class SlowPredictor:
-    """A predictor whose forward passes take at least ``delay`` seconds, so that requests overlap a reload."""
-
-    def __init__(self, predictor: Predictor, delay: float) -> None:
-        self._predictor = predictor
-        self.delay = delay
-
-    def __getattr__(self, name):
-        return getattr(self._predictor, name)
-
-    def score_pairs(self, pairs):
-        time.sleep(self.delay)
-        return self._predictor.score_pairs(pairs)
 
 
 def test_no_request_fails_while_models_are_swapped_back_and_forth(models_root, monkeypatch):
