@@ -119,6 +119,7 @@ class ServerProcess:
     def start(self) -> float:
         """Start the server and wait until /readyz says ready; seconds from spawn to ready."""
         env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+        env.pop("PARLEY_ADMIN_TOKEN", None)  # the admin endpoints stay off: nothing here measures them
         log = self.log_path.open("wb")
         started = time.perf_counter()
         self.process = subprocess.Popen(self.command, cwd=self.cwd, env=env, stdout=log, stderr=subprocess.STDOUT)

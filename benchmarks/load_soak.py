@@ -37,11 +37,9 @@ import os
 import platform
 import random
 import signal
-import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -51,12 +49,14 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))  # sibling modules; never `import benchmarks` (pysbd ships one)
+
+from bench_server import RssSampler, ServerProcess  # noqa: E402
 
 from model.segment import segment_text  # noqa: E402
 from parley.config import DEFAULT_CONFIG_PATH, load_settings  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
-READY_TIMEOUT_S = 300
 FALLBACK_PAGES = [
     [
         "Accueil  Monde  Économie",
@@ -213,61 +213,6 @@ async def run_load(
         return outcomes, time.perf_counter() - started
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def rss_mib(pid: int) -> float | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text(encoding="utf-8").splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except (OSError, ValueError):
-        return None
-    return None
-
-
-class RssSampler(threading.Thread):
-    """The server's resident memory every ``interval`` seconds; keeps the peak."""
-
-    def __init__(self, pid: int, interval: float = 0.25) -> None:
-        super().__init__(daemon=True)
-        self.pid, self.interval, self.peak = pid, interval, 0.0
-        self.done = threading.Event()
-
-    def run(self) -> None:
-        while not self.done.is_set():
-            self.peak = max(self.peak, rss_mib(self.pid) or 0.0)
-            self.done.wait(self.interval)
-
-
-def start_server(args, port: int, log_path: Path) -> subprocess.Popen:
-    parley = Path(sys.executable).with_name("parley")
-    command = [str(parley)] if parley.exists() else [sys.executable, "-m", "parley"]
-    command += ["serve", "--model", str(args.model), "--config", str(args.config), "--port", str(port)]
-    command += ["--host", "127.0.0.1", "--backend", args.backend, "--device", "cpu"]
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    env.pop("PARLEY_ADMIN_TOKEN", None)
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + READY_TIMEOUT_S
-    with httpx.Client(timeout=5) as client:
-        while True:
-            if process.poll() is not None:
-                raise SystemExit(f"parley serve exited with {process.returncode}; see {log_path}")
-            try:
-                if client.get(f"http://127.0.0.1:{port}/readyz").status_code == 200:
-                    return process
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                process.kill()
-                raise SystemExit(f"parley serve was not ready after {READY_TIMEOUT_S} s; see {log_path}")
-            time.sleep(0.1)
-
-
 def percentiles(seconds: list[float]) -> dict[str, float]:
     if not seconds:
         return {}
@@ -332,27 +277,24 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     log_path = ROOT / "build" / "load_soak.server.log"  # one line per request: kept out of the results
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    print(f"starting parley serve on port {port} ({args.model}, backend {args.backend}) ...", flush=True)
-    started = time.perf_counter()
-    process = start_server(args, port, log_path)
-    url = f"http://127.0.0.1:{port}"
+    server = ServerProcess(
+        model=args.model, config=args.config, backend=args.backend, device="cpu", log_path=log_path, cwd=ROOT
+    )
+    print(f"starting parley serve on {server.url} ({args.model}, backend {args.backend}) ...", flush=True)
+    ready_seconds = server.start()
+    process, url = server.process, server.url
     try:
-        ready_seconds = time.perf_counter() - started
-        rss_ready = rss_mib(process.pid)
+        rss_ready = server.rss_mib()
         with httpx.Client(timeout=10) as client:
             backend = client.get(f"{url}/v1/model").json()["backend"]
         warm_outcomes, warm_seconds = asyncio.run(run_load(url, warmup, args.clients))
         time.sleep(2)
-        rss_warm = rss_mib(process.pid)
+        rss_warm = server.rss_mib()
         print(f"warm-up: {len(warm_outcomes)} requests in {warm_seconds:.1f} s, RSS {rss_warm:.0f} MiB", flush=True)
-        sampler = RssSampler(process.pid)
-        sampler.start()
-        outcomes, seconds = asyncio.run(run_load(url, measured, args.clients, args.max_seconds))
-        sampler.done.set()
-        sampler.join()
+        with RssSampler(process.pid, interval=0.25) as sampler:
+            outcomes, seconds = asyncio.run(run_load(url, measured, args.clients, args.max_seconds))
         time.sleep(2)
-        rss_after = rss_mib(process.pid)
+        rss_after = server.rss_mib()
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -380,7 +322,7 @@ def main() -> None:
         "memory_mib": {
             "ready": round(rss_ready or 0, 1),
             "after_warmup": round(rss_warm or 0, 1),
-            "peak_during_run": round(sampler.peak, 1),
+            "peak_during_run": round(sampler.peak_kib / 1024, 1),
             "after_run": round(rss_after or 0, 1),
             "growth_after_run_vs_warmup": round(growth, 4) if growth is not None else None,
         },
