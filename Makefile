@@ -50,7 +50,7 @@ model: setup
 baselines: setup
 	$(BIN)/python benchmarks/baselines.py
 
-# Every benchmark in one run (accuracy, throughput, latency, efficiency, memory): benchmarks/RESULTS.md and
+# Every benchmark in one run (accuracy, throughput, latency, efficiency, memory, load/soak): benchmarks/RESULTS.md and
 # benchmarks/results.json. Needs the int8 export (as `make serve`) and an fp32 one, built here when missing
 # or older than the weights.
 BENCH_FP32 := build/bench/onnx-fp32

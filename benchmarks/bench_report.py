@@ -10,6 +10,7 @@ from pathlib import Path
 
 ACTS = ("proposal", "acceptance", "refusal", "condition")
 LABELS = ("boilerplate", *ACTS)
+LATENCY_KEYS = ("p50_ms", "p95_ms", "p99_ms", "max_ms")
 
 
 def write_results(results: dict, markdown_path: Path, json_path: Path) -> None:
@@ -30,6 +31,7 @@ def render(results: dict) -> str:
         _memory(results.get("memory")),
         _gpu(results.get("gpu")),
         _optimisation(results.get("optimisation")),
+        load_soak_section(results.get("load_soak")),
     ]
     return "\n".join(section for section in sections if section).rstrip() + "\n"
 
@@ -315,4 +317,47 @@ def _optimisation(optimisation: dict | None) -> str:
         lines.append(f"- Where the time goes, {name}: {cells}")
     for line in optimisation.get("details", []):
         lines.append(f"- {line}")
+    return "\n".join(lines) + "\n"
+
+
+def load_soak_section(soak: dict | None) -> str:
+    """Section 8, from benchmarks/load_soak.py's result (also what that script prints when run alone)."""
+    title = "## 8. Load and soak (benchmarks/load_soak.py)"
+    if not soak:
+        return f"{title}\n\nNot measured in this run.\n"
+    memory, latency, checks = soak["memory_mib"], soak["latency"], soak["checks"].items()
+    stopped = (
+        f"; {soak['requests_planned']} planned, sending stopped at the {soak['max_seconds']:g} s budget"
+        if soak["requests"] < soak["requests_planned"]
+        else ""
+    )
+    latency_rows = [["all", str(soak["requests"]), *(_number(latency.get(key), 1) for key in LATENCY_KEYS)]]
+    latency_rows += [
+        [kind, str(row["requests"]), *(_number(row.get(key), 1) for key in LATENCY_KEYS)]
+        for kind, row in soak["latency_by_kind"].items()
+    ]
+    lines = [
+        title,
+        "",
+        f"`{soak['command']}` on {soak['when']} ({soak['machine']}).",
+        "",
+        f"A real `parley serve` on loopback ({soak['model']}, backend {soak['backend']}), {soak['clients']} "
+        f"concurrent clients in a closed loop, {soak['warmup_requests']} warm-up requests then "
+        f"**{soak['requests']:,} measured requests** in {soak['seconds']} s ({soak['requests_per_second']} "
+        f"requests/s, {soak['segments_scored']:,} segments scored{stopped}). Profile `{soak['profile']}`: "
+        f"{soak['profile_text']}, and 15 % invalid (empty, malformed JSON, wrong content type, unknown field, too "
+        "many documents, body too large, wrong method, unknown path), each of which must get its documented 4xx.",
+        "",
+        _table(["check", "result"], [[name, "pass" if ok else "**FAIL**"] for name, ok in checks], "ll"),
+        f"Statuses: {', '.join(f'{status}: {count}' for status, count in soak['statuses'].items())}; "
+        f"5xx: {soak['server_errors_5xx']}; dropped: {soak['dropped']}; answers not as expected: "
+        f"{soak['wrong_answers']}.",
+        "",
+        _table(["requests", "count", "p50 ms", "p95 ms", "p99 ms", "max ms"], latency_rows),
+        f"Server memory (VmRSS): {memory['ready']} MiB when ready, {memory['after_warmup']} MiB after warm-up, "
+        f"peak {memory['peak_during_run']} MiB during the run, {memory['after_run']} MiB after it "
+        f"({memory['growth_after_run_vs_warmup'] or 0:+.1%} against after warm-up).",
+    ]
+    if soak["problem_examples"]:
+        lines += ["", "Problems seen:", "", *[f"- {problem}" for problem in soak["problem_examples"]]]
     return "\n".join(lines) + "\n"

@@ -3,6 +3,9 @@
     python benchmarks/load_soak.py [--model models/default] [--requests 2000] [--clients 32] [--warmup 100]
                                    [--profile short|mixed] [--max-seconds 480]
 
+`make bench` runs it as the "soak" section of benchmarks/run.py (20,000 requests) and puts its figures in
+benchmarks/RESULTS.md; run alone, it prints the same section and writes its JSON to build/load_soak.json.
+
 It starts `parley serve` as a subprocess (its own interpreter: the load generator does not slow it through
 Python's lock, and its memory is read from /proc), waits for /readyz, then ``--clients`` httpx coroutines each
 send their next request as soon as the previous answer is in (a closed loop) until ``--requests`` are done.
@@ -26,8 +29,8 @@ dropped (every one gets an HTTP answer, with the status its kind must get and, w
 sentence sent), and the memory after the run is within ``--memory-tolerance`` (10 %) of the memory after
 warm-up. Latency percentiles (p50, p95, p99, max) are over all measured requests and per kind.
 
-Results go to benchmarks/results/load_soak.json and .md (the server's log to build/load_soak.server.log); the
-exit status is 1 when the run fails.
+The server's log goes to build/load_soak.server.log (one line per request: kept out of the results); the exit
+status is 1 when the run fails.
 """
 
 import argparse
@@ -51,12 +54,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))  # sibling modules; never `import benchmarks` (pysbd ships one)
 
+import bench_report  # noqa: E402
+from bench_latency import percentiles  # noqa: E402
 from bench_server import RssSampler, ServerProcess  # noqa: E402
 
 from model.segment import segment_text  # noqa: E402
 from parley.config import DEFAULT_CONFIG_PATH, load_settings  # noqa: E402
 
-RESULTS = ROOT / "benchmarks" / "results"
 FALLBACK_PAGES = [
     [
         "Accueil  Monde  Économie",
@@ -213,20 +217,15 @@ async def run_load(
         return outcomes, time.perf_counter() - started
 
 
-def percentiles(seconds: list[float]) -> dict[str, float]:
+def latency_ms(seconds: list[float]) -> dict[str, float]:
+    """p50, p95, p99 (bench_latency's percentiles), max and mean of request times, in milliseconds."""
     if not seconds:
         return {}
-    ordered = sorted(seconds)
-
-    def at(q: float) -> float:
-        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 1)
-
+    milliseconds = [1000 * value for value in seconds]
     return {
-        "p50_ms": at(0.50),
-        "p95_ms": at(0.95),
-        "p99_ms": at(0.99),
-        "max_ms": round(ordered[-1] * 1000, 1),
-        "mean_ms": round(statistics.fmean(ordered) * 1000, 1),
+        **{f"{name}_ms": round(value, 1) for name, value in percentiles(milliseconds).items()},
+        "max_ms": round(max(milliseconds), 1),
+        "mean_ms": round(statistics.fmean(milliseconds), 1),
     }
 
 
@@ -245,54 +244,51 @@ def summarise(outcomes: list[Outcome], seconds: float) -> dict:
         "dropped": sum(1 for o in outcomes if o.status is None),
         "wrong_answers": len(problems),
         "problem_examples": sorted({o.problem for o in problems})[:10],
-        "latency": percentiles([o.seconds for o in outcomes]),
+        "latency": latency_ms([o.seconds for o in outcomes]),
         "latency_by_kind": {
-            kind: {"requests": len(items), **percentiles([o.seconds for o in items])}
+            kind: {"requests": len(items), **latency_ms([o.seconds for o in items])}
             for kind, items in sorted(by_kind.items())
         },
         "segments_scored": sum(o.request.sentences for o in outcomes if o.status == 200 and o.request.sentences > 0),
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", type=Path, default=ROOT / "models" / "default")
-    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG_PATH)
-    parser.add_argument("--backend", choices=["auto", "torch", "onnx"], default="auto")
-    parser.add_argument("--data", type=Path, default=ROOT / "data" / "test.jsonl")
-    parser.add_argument("--requests", type=int, default=2000, help="measured requests (after the warm-up)")
-    parser.add_argument("--warmup", type=int, default=100)
-    parser.add_argument("--profile", choices=sorted(PROFILES), default="short")
-    parser.add_argument("--max-seconds", type=float, default=480, help="time budget of the measured phase")
-    parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--memory-tolerance", type=float, default=0.10)
-    parser.add_argument("--out", type=Path, default=RESULTS / "load_soak")
-    args = parser.parse_args()
-
-    limits = load_settings(args.config).serving
-    pages = load_pages(args.data)
-    warmup = make_requests(args.warmup, pages, limits, seed=args.seed + 1, profile=args.profile)
-    measured = make_requests(args.requests, pages, limits, seed=args.seed, profile=args.profile)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
+def soak(
+    *,
+    model: Path,
+    config: Path,
+    backend: str,
+    data: Path,
+    requests: int,
+    warmup: int,
+    profile: str,
+    max_seconds: float | None,
+    clients: int,
+    seed: int,
+    memory_tolerance: float,
+    command: str,
+) -> dict:
+    """Start `parley serve`, warm it up, run the measured load, stop it; every figure and check in a dict."""
+    limits = load_settings(config).serving
+    pages = load_pages(data)
+    warmup_requests = make_requests(warmup, pages, limits, seed=seed + 1, profile=profile)
+    measured = make_requests(requests, pages, limits, seed=seed, profile=profile)
     log_path = ROOT / "build" / "load_soak.server.log"  # one line per request: kept out of the results
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    server = ServerProcess(
-        model=args.model, config=args.config, backend=args.backend, device="cpu", log_path=log_path, cwd=ROOT
-    )
-    print(f"starting parley serve on {server.url} ({args.model}, backend {args.backend}) ...", flush=True)
+    server = ServerProcess(model=model, config=config, backend=backend, device="cpu", log_path=log_path, cwd=ROOT)
+    print(f"starting parley serve on {server.url} ({model}, backend {backend}) ...", flush=True)
     ready_seconds = server.start()
     process, url = server.process, server.url
     try:
         rss_ready = server.rss_mib()
         with httpx.Client(timeout=10) as client:
-            backend = client.get(f"{url}/v1/model").json()["backend"]
-        warm_outcomes, warm_seconds = asyncio.run(run_load(url, warmup, args.clients))
+            served_backend = client.get(f"{url}/v1/model").json()["backend"]
+        warm_outcomes, warm_seconds = asyncio.run(run_load(url, warmup_requests, clients))
         time.sleep(2)
         rss_warm = server.rss_mib()
         print(f"warm-up: {len(warm_outcomes)} requests in {warm_seconds:.1f} s, RSS {rss_warm:.0f} MiB", flush=True)
         with RssSampler(process.pid, interval=0.25) as sampler:
-            outcomes, seconds = asyncio.run(run_load(url, measured, args.clients, args.max_seconds))
+            outcomes, seconds = asyncio.run(run_load(url, measured, clients, max_seconds))
         time.sleep(2)
         rss_after = server.rss_mib()
     finally:
@@ -306,15 +302,16 @@ def main() -> None:
     summary = summarise(outcomes, seconds)
     growth = (rss_after - rss_warm) / rss_warm if rss_warm and rss_after else None
     result = {
-        "command": "python benchmarks/load_soak.py " + " ".join(sys.argv[1:]),
+        "command": command,
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
-        "model": str(args.model.relative_to(ROOT) if args.model.is_relative_to(ROOT) else args.model),
-        "backend": backend,
-        "clients": args.clients,
-        "profile": args.profile,
+        "model": str(model.relative_to(ROOT) if model.is_relative_to(ROOT) else model),
+        "backend": served_backend,
+        "clients": clients,
+        "profile": profile,
+        "profile_text": PROFILE_TEXT[profile],
         "requests_planned": len(measured),
-        "max_seconds": args.max_seconds,
+        "max_seconds": max_seconds,
         "warmup_requests": len(warm_outcomes),
         "warmup_problems": sum(1 for o in warm_outcomes if o.problem),
         "server_ready_seconds": round(ready_seconds, 1),
@@ -333,8 +330,8 @@ def main() -> None:
         "no 5xx": result["server_errors_5xx"] == 0,
         "no dropped request": result["dropped"] == 0,
         "every answer as expected": result["wrong_answers"] == 0 and result["warmup_problems"] == 0,
-        f"memory after the run within {args.memory_tolerance:.0%} of after warm-up": growth is not None
-        and abs(growth) <= args.memory_tolerance,
+        f"memory after the run within {memory_tolerance:.0%} of after warm-up": growth is not None
+        and abs(growth) <= memory_tolerance,
         "no ERROR line in the server log": result["server_log_error_lines"] == 0,
         # uvicorn shuts down on SIGTERM, then re-raises it: the process ends "killed by SIGTERM" (-15) on purpose.
         "clean shutdown on SIGTERM": exit_code in (0, -signal.SIGTERM)
@@ -342,59 +339,42 @@ def main() -> None:
     }
     result["checks"] = checks
     result["passed"] = all(checks.values())
-    args.out.with_suffix(".json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-    args.out.with_suffix(".md").write_text(markdown(result))
-    print(markdown(result))
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", type=Path, default=ROOT / "models" / "default")
+    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG_PATH)
+    parser.add_argument("--backend", choices=["auto", "torch", "onnx"], default="auto")
+    parser.add_argument("--data", type=Path, default=ROOT / "data" / "test.jsonl")
+    parser.add_argument("--requests", type=int, default=2000, help="measured requests (after the warm-up)")
+    parser.add_argument("--warmup", type=int, default=100)
+    parser.add_argument("--profile", choices=sorted(PROFILES), default="short")
+    parser.add_argument("--max-seconds", type=float, default=480, help="time budget of the measured phase")
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--memory-tolerance", type=float, default=0.10)
+    parser.add_argument("--out", type=Path, default=ROOT / "build" / "load_soak.json")
+    args = parser.parse_args()
+    result = soak(
+        model=args.model,
+        config=args.config,
+        backend=args.backend,
+        data=args.data,
+        requests=args.requests,
+        warmup=args.warmup,
+        profile=args.profile,
+        max_seconds=args.max_seconds,
+        clients=args.clients,
+        seed=args.seed,
+        memory_tolerance=args.memory_tolerance,
+        command="python benchmarks/load_soak.py " + " ".join(sys.argv[1:]),
+    )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    print(bench_report.load_soak_section(result))
     raise SystemExit(0 if result["passed"] else 1)
-
-
-def markdown(result: dict) -> str:
-    memory = result["memory_mib"]
-    latency = result["latency"]
-    lines = [
-        "# Load and soak test",
-        "",
-        f"`{result['command']}` on {result['when']} ({result['machine']}); generated by benchmarks/load_soak.py.",
-        "",
-        f"A real `parley serve` on loopback ({result['model']}, backend {result['backend']}), "
-        f"{result['clients']} concurrent clients in a closed loop, {result['warmup_requests']} warm-up requests "
-        f"then **{result['requests']} measured requests** in {result['seconds']} s "
-        f"({result['requests_per_second']} requests/s, {result['segments_scored']} segments scored"
-        + (
-            f"; {result['requests_planned']} planned, sending stopped at the {result['max_seconds']:g} s budget"
-            if result["requests"] < result["requests_planned"]
-            else ""
-        )
-        + f"). Profile `{result['profile']}`: {PROFILE_TEXT[result['profile']]}, and 15 % invalid (empty, "
-        "malformed JSON, wrong content type, unknown field, too many documents, body too large, wrong method, "
-        "unknown path), each of which must get its documented 4xx.",
-        "",
-        "| check | result |",
-        "|---|---|",
-        *[f"| {name} | {'pass' if ok else '**FAIL**'} |" for name, ok in result["checks"].items()],
-        "",
-        f"Statuses: {', '.join(f'{status}: {count}' for status, count in result['statuses'].items())}; "
-        f"5xx: {result['server_errors_5xx']}; dropped: {result['dropped']}; "
-        f"answers not as expected: {result['wrong_answers']}.",
-        "",
-        "| requests | count | p50 ms | p95 ms | p99 ms | max ms |",
-        "|---|---|---|---|---|---|",
-        f"| all | {result['requests']} | {latency.get('p50_ms')} | {latency.get('p95_ms')} | "
-        f"{latency.get('p99_ms')} | {latency.get('max_ms')} |",
-        *[
-            f"| {kind} | {row['requests']} | {row.get('p50_ms')} | {row.get('p95_ms')} | {row.get('p99_ms')} | "
-            f"{row.get('max_ms')} |"
-            for kind, row in result["latency_by_kind"].items()
-        ],
-        "",
-        f"Server memory (VmRSS): {memory['ready']} MiB when ready, {memory['after_warmup']} MiB after warm-up, "
-        f"peak {memory['peak_during_run']} MiB during the run, {memory['after_run']} MiB after it "
-        f"({memory['growth_after_run_vs_warmup'] or 0:+.1%} against after warm-up).",
-        "",
-    ]
-    if result["problem_examples"]:
-        lines += ["Problems seen:", "", *[f"- {problem}" for problem in result["problem_examples"]], ""]
-    return "\n".join(lines)
 
 
 if __name__ == "__main__":

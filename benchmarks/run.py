@@ -1,17 +1,18 @@
-"""Every Parley benchmark in one run: accuracy, throughput, latency, compute efficiency, memory (and a GPU
-table when there is one). Writes benchmarks/RESULTS.md and benchmarks/results.json.
+"""Every Parley benchmark in one run: accuracy, throughput, latency, compute efficiency, memory, a load and
+soak test (and a GPU table when there is one). Writes benchmarks/RESULTS.md and benchmarks/results.json.
 
-    python benchmarks/run.py [--docs 200] [--latency-requests 200] [--threads N] [--skip latency,gpu]
+    python benchmarks/run.py [--docs 200] [--latency-requests 200] [--soak-requests 20000] [--threads N]
+                             [--skip latency,gpu,soak]
 
 `make bench` runs it after building the two ONNX exports it needs: int8 in
 models/default/onnx/ (the one `make serve` uses) and fp32 in build/bench/onnx-fp32/.
-Smaller runs for development: `--docs 20 --latency-requests 20 --rounds 2`.
+Smaller runs for development: `--docs 20 --latency-requests 20 --rounds 2 --soak-requests 200`.
 
 Machine-dependent figures are given as ratios of contenders measured side by
 side in this run, with the absolute numbers beside them. See the modules:
 bench_accuracy, bench_throughput, bench_latency, bench_efficiency,
 bench_server (the `parley serve` process and the HTTP clients), bench_gpu,
-bench_optimisation, bench_machine and bench_report.
+bench_optimisation, bench_machine, bench_report and load_soak.
 """
 
 import argparse
@@ -40,18 +41,20 @@ import bench_optimisation  # noqa: E402
 import bench_report  # noqa: E402
 import bench_server  # noqa: E402
 import bench_throughput  # noqa: E402
+import load_soak  # noqa: E402
 
 from model.predictor import Predictor  # noqa: E402
 from model.scorers import FP32_FILE, stale_export_reason  # noqa: E402
 from parley.config import load_settings  # noqa: E402
 from training.data import read_documents  # noqa: E402
 
-SECTIONS = ("accuracy", "throughput", "service", "latency", "efficiency", "gpu", "optimisation")
+SECTIONS = ("accuracy", "throughput", "service", "latency", "efficiency", "gpu", "optimisation", "soak")
 NAIVE = "naive pipeline (torch fp32, batch 1)"
 TORCH = "Parley predictor (torch fp32, sorted batches)"
 PREDICTOR = "Parley predictor (ONNX int8, sorted batches)"
 SERVICE = "HTTP service (ONNX int8)"
 RSS_TARGET_MIB = 1.5e9 / 2**20
+SOAK_CLIENTS = 32
 
 log = logging.getLogger("bench")
 
@@ -219,6 +222,23 @@ def main() -> None:
                 root=ROOT,
                 concurrencies=args.clients,
             )
+    if "soak" not in skip:
+        log.info("soak: %d requests, %d clients, <= %g s", args.soak_requests, SOAK_CLIENTS, args.soak_max_seconds)
+        results["load_soak"] = load_soak.soak(
+            model=args.model,
+            config=args.config,
+            backend="onnx",
+            data=args.data / "test.jsonl",
+            requests=args.soak_requests,
+            warmup=args.soak_warmup,
+            profile="short",
+            max_seconds=args.soak_max_seconds,
+            clients=SOAK_CLIENTS,
+            seed=7,
+            memory_tolerance=0.10,
+            command=f"{results['settings']['command']} (its soak section)",
+        )
+        save()
     results["machine"]["load_average_at_end"] = bench_machine.load_average()
     save()
     log.info("wrote %s and %s in %.0f s", args.out_md, args.out_json, results["duration_seconds"])
@@ -244,6 +264,9 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--optimisation-docs", type=int, default=20, help="documents for the before/after")
     parser.add_argument("--peak-seconds", type=float, default=2.0, help="per matmul microbenchmark")
     parser.add_argument("--torch-batched", action="store_true", help="add the torch fp32 predictor to the table")
+    parser.add_argument("--soak-requests", type=int, default=20000, help="measured requests of the load/soak test")
+    parser.add_argument("--soak-warmup", type=int, default=300)
+    parser.add_argument("--soak-max-seconds", type=float, default=1800, help="time budget of the soak's sending")
     parser.add_argument("--skip", type=_names, default=[], help=f"comma-separated, of {', '.join(SECTIONS)}")
     parser.add_argument("--out-md", type=Path, default=BENCH_DIR / "RESULTS.md")
     parser.add_argument("--out-json", type=Path, default=BENCH_DIR / "results.json")
@@ -409,6 +432,18 @@ def _targets(results: dict) -> list[dict]:
                 "measured": f"{peak:.0f} MiB",
                 "target": f"< 1.5 GB ({RSS_TARGET_MIB:.0f} MiB)",
                 "met": peak < RSS_TARGET_MIB,
+            }
+        )
+    soak = results.get("load_soak")
+    if soak:
+        growth = soak["memory_mib"]["growth_after_run_vs_warmup"]
+        targets.append(
+            {
+                "name": f"load/soak: {soak['requests']:,} requests from {soak['clients']} clients, some invalid",
+                "measured": f"{soak['server_errors_5xx']} 5xx, {soak['dropped']} dropped, memory "
+                f"{growth or 0:+.1%} after the run, p99 {soak['latency'].get('p99_ms', 0):,.0f} ms",
+                "target": "0 5xx, 0 dropped, memory within ±10 % of after warm-up (every check in section 8)",
+                "met": soak["passed"],
             }
         )
     return targets

@@ -222,8 +222,65 @@ def test_report_says_what_was_not_measured():
     text = bench_report.render({})
     for section in ("1. Accuracy", "2. Throughput", "3. Latency", "4. Compute efficiency", "5. Memory"):
         assert f"## {section}" in text
-    assert text.count("Not measured in this run.") == 5
+    assert "## 8. Load and soak" in text
+    assert text.count("Not measured in this run.") == 6
     assert "No GPU was measured in this run" in text
+
+
+def _soak() -> dict:
+    return {
+        "command": "make bench",
+        "when": "2026-01-01 00:00 UTC",
+        "machine": "x86_64, 2 CPUs",
+        "model": "models/default",
+        "backend": "onnx",
+        "clients": 32,
+        "profile": "short",
+        "profile_text": "70 % one sentence",
+        "requests_planned": 20000,
+        "max_seconds": 1800.0,
+        "warmup_requests": 300,
+        "requests": 12000,
+        "seconds": 1800.2,
+        "requests_per_second": 6.7,
+        "segments_scored": 15000,
+        "statuses": {"200": 11000, "422": 1000},
+        "server_errors_5xx": 0,
+        "dropped": 0,
+        "wrong_answers": 1,
+        "problem_examples": ["status 200, expected 422"],
+        "latency": {"p50_ms": 2600.0, "p95_ms": 4300.0, "p99_ms": 5900.0, "max_ms": 7000.0},
+        "latency_by_kind": {"short": {"requests": 8400, "p50_ms": 2700.0, "p95_ms": 4200.0, "p99_ms": 5700.0}},
+        "memory_mib": {
+            "ready": 420.0,
+            "after_warmup": 450.0,
+            "peak_during_run": 460.0,
+            "after_run": 456.0,
+            "growth_after_run_vs_warmup": 0.0133,
+        },
+        "checks": {"no 5xx": True, "every answer as expected": False},
+        "passed": False,
+    }
+
+
+def test_soak_section_gives_checks_statuses_percentiles_memory_and_the_budget_stop():
+    text = bench_report.load_soak_section(_soak())
+    assert text.startswith("## 8. Load and soak")
+    assert "**12,000 measured requests** in 1800.2 s" in text
+    assert "20000 planned, sending stopped at the 1800 s budget" in text
+    assert "| no 5xx | pass |" in text and "| every answer as expected | **FAIL** |" in text
+    assert "| all | 12000 | 2,600.0 | 4,300.0 | 5,900.0 | 7,000.0 |" in text
+    assert "| short | 8400 | 2,700.0 | 4,200.0 | 5,700.0 | n/a |" in text
+    assert "(+1.3% against after warm-up)" in text
+    assert "- status 200, expected 422" in text
+
+
+def test_soak_latency_uses_the_benchmarks_percentiles():
+    import load_soak
+
+    figures = load_soak.latency_ms([0.1, 0.2, 0.3, 0.4, 0.5])
+    assert figures == {"p50_ms": 300.0, "p95_ms": 480.0, "p99_ms": 496.0, "max_ms": 500.0, "mean_ms": 300.0}
+    assert load_soak.latency_ms([]) == {}
 
 
 def test_jsonable_turns_keys_arrays_and_nan_into_json():
