@@ -134,10 +134,10 @@ def _summary(results: dict) -> str:
 def _accuracy(accuracy: dict | None) -> str:
     if not accuracy:
         return "## 1. Accuracy on the test split\n\nNot measured in this run.\n"
-    header = ["scorer", *(f"{label} F1" for label in LABELS), "macro-F1 acts", "boilerplate F1"]
+    header = ["scorer", "macro-F1 acts", "boilerplate F1", *(f"{act} F1" for act in ACTS)]
     rows = []
     for name, row in accuracy["rows"].items():
-        figures = [row["f1"][label] for label in LABELS] + [row["macro_f1_acts"], row["boilerplate_f1"]]
+        figures = [row["macro_f1_acts"], row["boilerplate_f1"], *(row["f1"][act] for act in ACTS)]
         rows.append([name, *(f"{value:.3f}" for value in figures)])
     lines = [
         "## 1. Accuracy on the test split",

@@ -207,7 +207,7 @@ def test_report_writes_markdown_tables_and_json(tmp_path):
     markdown, data = tmp_path / "RESULTS.md", tmp_path / "results.json"
     bench_report.write_results(results, markdown, data)
     text = markdown.read_text(encoding="utf-8")
-    assert "| keyword rules | 0.500 | 0.500 | 0.500 | 0.500 | 0.500 | 0.500 | 0.900 |" in text
+    assert "| keyword rules | 0.500 | 0.900 | 0.500 | 0.500 | 0.500 | 0.500 |" in text
     assert "| predictor | 20.0 | 0.5 | 4.00× | 1.00× |" in text
     assert "| 1 | 200 | 100.0 | 120.0 | 130.0 |" in text
     assert "No GPU was measured in this run: no CUDA here." in text

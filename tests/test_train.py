@@ -86,6 +86,16 @@ def test_thresholds_are_stored_and_read_back(trained):
     assert len(predictor.predict_document("Berlin invite Paris à signer.\nPublicité")) == 2
 
 
+def test_model_card_describes_the_data_this_model_was_trained_on(trained):
+    _, output, *_ = trained
+    record = json.loads((output / "training.json").read_text(encoding="utf-8"))
+    assert record["train_languages"] == {"fr": 8} and record["train_domains"] == 0
+    card = (output / "README.md").read_text(encoding="utf-8")
+    assert "language: [fr]" in card.split("---")[1]
+    assert "- Trained on 8 pages (100% French): real pages have layouts" in card
+    assert "420" not in card  # nothing said of the shipped corpus
+
+
 def test_init_from_keeps_the_label_schema_and_context(trained):
     _, output, train_file, dev_file, tmp_path = trained
     settings = settings_for("unused-backbone", tmp_path, epochs=1)

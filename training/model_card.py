@@ -16,11 +16,9 @@ from model.metadata import CONFIG_KEY, ModelMetadata
 TRAINING_RECORD = "training.json"
 METRICS_FILE = "metrics.json"
 
+LANGUAGE_NAMES = {"fr": "French", "en": "English", "de": "German", "es": "Spanish", "it": "Italian"}
+
 LIMITS = """\
-- Trained on 420 hand-written pages in the style of news (75 % French, the rest
-  English, German, Spanish and Italian, 28 domains): real pages have layouts
-  and chrome it has not seen, and its figures on them will be lower than on
-  the corpus's test split.
 - Segments are judged with two neighbours on each side as context; a teaser
   far from any other chrome can pass for article text.
 - The act labels follow LABELS.md's decisions for hard cases; borderline
@@ -38,7 +36,7 @@ def write_model_card(model_dir: Path) -> Path:
     lines = [
         "---",
         "license: mit",
-        "language: [fr, en, de, es, it]",
+        *_language_line(training),
         "pipeline_tag: text-classification",
         "---",
         f"# {metadata.name} {metadata.version}",
@@ -77,7 +75,7 @@ def write_model_card(model_dir: Path) -> Path:
     ]
     if training:
         lines += ["## Training", "", _training_summary(training), ""]
-    lines += ["## Limits", "", LIMITS, ""]
+    lines += ["## Limits", "", _data_limit(training), LIMITS, ""]
     card = model_dir / "README.md"
     card.write_text("\n".join(lines), encoding="utf-8")
     return card
@@ -85,6 +83,31 @@ def write_model_card(model_dir: Path) -> Path:
 
 def _read_json(path: Path) -> dict | None:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def _language_line(training: dict | None) -> list[str]:
+    """The card's front-matter languages: those the model was trained on, when the record says."""
+    languages = (training or {}).get("train_languages")
+    return [f"language: [{', '.join(languages)}]"] if languages else []
+
+
+def _data_limit(training: dict | None) -> str:
+    """The first limit: what the training data was, from the training record."""
+    languages = (training or {}).get("train_languages")
+    if not languages:
+        return (
+            "- No training record says what this model was trained on: real pages will differ from its "
+            "training data, and its figures on them will be lower than on its test data."
+        )
+    total = sum(languages.values())
+    shares = ", ".join(f"{count / total:.0%} {LANGUAGE_NAMES.get(code, code)}" for code, count in languages.items())
+    domains = training.get("train_domains")
+    return (
+        f"- Trained on {training['train_documents']} pages ({shares}"
+        + (f"; {domains} domains" if domains else "")
+        + "): real pages have layouts and chrome it has not seen, and its figures on them will be lower than "
+        "on its test data."
+    )
 
 
 def _data_summary(training: dict | None) -> str:

@@ -19,6 +19,7 @@ so the thresholds agree, and all wait for the folder before they return.
 import json
 import logging
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -231,6 +232,8 @@ def train(
         "dev_files": [str(path) for path in dev_files],
         "train_documents": len(train_documents),
         "train_segments": len(train_dataset),
+        "train_languages": dict(Counter(document.lang for document in train_documents).most_common()),
+        "train_domains": len({document.domain for document in train_documents if document.domain}),
         "dev_documents": len(dev_documents),
         "dev_segments": len(dev_dataset),
         "init_from": str(init_from) if init_from else None,
