@@ -66,7 +66,11 @@ def classify(
     ] = None,
     model: Annotated[Path | None, typer.Option(help="Model folder. Default: model.path of the config.")] = None,
     json_output: Annotated[
-        bool, typer.Option("--json", help="One JSON answer per file, as the HTTP API gives.")
+        bool,
+        typer.Option(
+            "--json",
+            help="One JSON answer per file: /v1/classify's answer without its request_id (and no length limit).",
+        ),
     ] = False,
     language: Annotated[str | None, typer.Option(help="Language for sentence rules (fr, en, de…).")] = None,
     device: Annotated[str | None, typer.Option(help="auto, cpu or cuda. Default: from the config.")] = None,
