@@ -26,13 +26,21 @@ _PER_VERSION_DOCUMENT = re.compile(r"^(https://pypi\.org/pypi/[^/]+)/[^/]+/json$
 
 
 class _ProjectDocuments:
-    """A session whose GET of a per-version document fetches the project-level one instead."""
+    """A session whose GET of a per-version document fetches the project-level one instead.
+
+    It keeps the last answer: the service reads each project's document twice in a row (its latest
+    release, then its vulnerabilities), and one GET serves both.
+    """
 
     def __init__(self, session: requests.Session) -> None:
         self._session = session
+        self._last: tuple[str, requests.Response] | None = None
 
     def get(self, url: str, **kwargs) -> requests.Response:
-        return self._session.get(url=_PER_VERSION_DOCUMENT.sub(r"\1/json", url), **kwargs)
+        url = _PER_VERSION_DOCUMENT.sub(r"\1/json", url)
+        if self._last is None or self._last[0] != url:
+            self._last = (url, self._session.get(url=url, **kwargs))
+        return self._last[1]
 
 
 class LatestReleaseFeed(PyPIService):
