@@ -1,12 +1,14 @@
-"""The keyword and TF-IDF baselines on the corpus, through the model's own evaluation.
+"""The keyword and TF-IDF baselines, through the model's own evaluation, on the test split and on realdev.
 
     python benchmarks/baselines.py [--config configs/default.yaml] [--out benchmarks/results/baselines]
 
 Each baseline is fitted on data/train.jsonl, its thresholds are tuned on
-data/dev.jsonl (as the model's are), and it is scored once on data/test.jsonl.
-Reports go to OUT/<name>/ (metrics.json, metrics.md, plots) and the table
-printed at the end to OUT/summary.md. The TF-IDF baseline reads the same
-context as the model, built with the config's context settings.
+data/dev.jsonl (as the model's are), and it is scored once on data/test.jsonl
+and, when the shared folder is beside the clone, on ../shared/realdev (pages
+rewritten from real ones). Reports go to OUT/<name>/ (test) and
+OUT/<name>-realdev/ (metrics.json, metrics.md, plots) and the tables printed at
+the end to OUT/summary.md. The TF-IDF baseline reads the same context as the
+model, built with the config's context settings.
 """
 
 import argparse
@@ -15,6 +17,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from realdev import REALDEV_TITLE, load_realdev, missing_note
 
 from model.labels import ACTS
 from parley.config import load_settings
@@ -37,17 +41,22 @@ def evaluate_baseline(
     baseline: KeywordBaseline | TfidfBaseline,
     splits: dict[str, list[Document]],
     out_dir: Path,
-) -> EvaluationResult:
-    """Fit on train, tune thresholds on dev, score test, write the report."""
+    extra: dict[str, list[Document]] | None = None,
+) -> dict[str, EvaluationResult]:
+    """Fit on train, tune thresholds on dev, then score test and each ``extra`` set (name -> documents) with
+    those thresholds; a report per set in OUT/<name>[-<set>]. Results by set name, "test" first."""
     started = time.perf_counter()
     baseline.fit(splits["train"])
     thresholds = tune_thresholds(gold_matrix(splits["dev"]), baseline.predict_scores(splits["dev"]))
-    gold, scores = gold_matrix(splits["test"]), baseline.predict_scores(splits["test"])
-    predicted = apply_thresholds(scores, thresholds)
-    result = compute_metrics(gold, predicted, scores)
-    write_report(result, out_dir / name, f"{name} baseline, test split", gold, scores, predicted, thresholds)
+    results = {}
+    for set_name, documents in {"test": splits["test"], **(extra or {})}.items():
+        gold, scores = gold_matrix(documents), baseline.predict_scores(documents)
+        predicted = apply_thresholds(scores, thresholds)
+        results[set_name] = compute_metrics(gold, predicted, scores)
+        folder = out_dir / (name if set_name == "test" else f"{name}-{set_name}")
+        write_report(results[set_name], folder, f"{name} baseline, {set_name}", gold, scores, predicted, thresholds)
     print(f"{name}: fitted, tuned and scored in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-    return result
+    return results
 
 
 def summary_table(results: dict[str, EvaluationResult]) -> str:
@@ -68,14 +77,20 @@ def main() -> None:
     args = parser.parse_args()
     context = load_settings(args.config).context
     splits = {split: read_documents([args.data / f"{split}.jsonl"]) for split in ("train", "dev", "test")}
+    realdev = load_realdev()
+    extra = {} if realdev is None else {"realdev": realdev}
     baselines = {"keyword": KeywordBaseline(), "tfidf": TfidfBaseline(context_settings=context)}
-    results = {name: evaluate_baseline(name, baseline, splits, args.out) for name, baseline in baselines.items()}
-    table = summary_table(results)
-    (args.out / "summary.md").write_text(
-        f"# Baselines on the test split ({sum(len(d.segments) for d in splits['test'])} segments)\n\n{table}",
-        encoding="utf-8",
-    )
-    print(table, end="")
+    results = {name: evaluate_baseline(name, baseline, splits, args.out, extra) for name, baseline in baselines.items()}
+    sections = [("test split", "test", splits["test"]), (REALDEV_TITLE, "realdev", realdev)]
+    text = "# Baselines\n"
+    for title, set_name, documents in sections:
+        if documents is None:
+            text += f"\n## {title}\n\n{missing_note()}\n"
+            continue
+        table = summary_table({name: by_set[set_name] for name, by_set in results.items()})
+        text += f"\n## {title} ({sum(len(d.segments) for d in documents)} segments)\n\n{table}"
+    (args.out / "summary.md").write_text(text, encoding="utf-8")
+    print(text, end="")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Accuracy on the corpus test split: the baselines and the model on each backend, one evaluation.
+"""Accuracy on the corpus test split and on realdev: the baselines and the model on each backend, one evaluation.
 
 The baselines are fitted on the train split with their thresholds tuned on dev
 (``benchmarks/baselines.py``, reused as it is); the model uses the thresholds
@@ -32,9 +32,12 @@ def result_row(result: EvaluationResult, seconds: float) -> dict:
     }
 
 
-def baseline_rows(splits: dict[str, list[Document]], context_settings) -> dict[str, dict]:
-    """Keyword rules and TF-IDF + logistic regression, through benchmarks/baselines.py."""
-    rows = {}
+def baseline_rows(
+    splits: dict[str, list[Document]], context_settings, extra: dict[str, list[Document]]
+) -> dict[str, dict[str, dict]]:
+    """Keyword rules and TF-IDF + logistic regression, through benchmarks/baselines.py: rows by evaluation set
+    ("test" and each of ``extra``), then by baseline. The seconds are the fit, tuning and scoring of all sets."""
+    rows: dict[str, dict[str, dict]] = {"test": {}, **{name: {} for name in extra}}
     baselines = {
         "keyword rules": ("keyword", KeywordBaseline()),
         "TF-IDF + logistic regression": ("tfidf", TfidfBaseline(context_settings=context_settings)),
@@ -42,18 +45,21 @@ def baseline_rows(splits: dict[str, list[Document]], context_settings) -> dict[s
     with tempfile.TemporaryDirectory(prefix="parley-bench-baselines-") as reports:
         for label, (name, baseline) in baselines.items():
             started = time.perf_counter()
-            result = evaluate_baseline(name, baseline, splits, Path(reports))
-            rows[label] = result_row(result, time.perf_counter() - started)
+            results = evaluate_baseline(name, baseline, splits, Path(reports), extra)
+            for set_name, result in results.items():
+                rows[set_name][label] = result_row(result, time.perf_counter() - started)
     return rows
 
 
-def model_rows(predictors: dict[str, Predictor], test: list[Document]) -> tuple[dict[str, dict], dict[str, np.ndarray]]:
-    """Each predictor's figures on ``test`` with the model's thresholds, and its scores."""
-    gold = gold_matrix(test)
+def model_rows(
+    predictors: dict[str, Predictor], documents: list[Document]
+) -> tuple[dict[str, dict], dict[str, np.ndarray]]:
+    """Each predictor's figures on ``documents`` with the model's thresholds, and its scores."""
+    gold = gold_matrix(documents)
     rows, scores = {}, {}
     for name, predictor in predictors.items():
         started = time.perf_counter()
-        scores[name] = score_documents(predictor, test)
+        scores[name] = score_documents(predictor, documents)
         seconds = time.perf_counter() - started
         predicted = apply_thresholds(scores[name], predictor.metadata.thresholds)
         rows[name] = result_row(compute_metrics(gold, predicted, scores[name]), seconds)

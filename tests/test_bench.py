@@ -165,7 +165,10 @@ def _results() -> dict:
     return {
         "machine": {"cpu": "Test CPU", "date_utc": "2026-01-01 00:00 UTC", "versions": {"torch": "2.13.0"}},
         "settings": {"model": "models/default", "exports": {"int8": "x.onnx"}, "threads": 2, "batch_size": 32},
-        "accuracy": {"documents": 1, "segments": 10, "rows": {"keyword rules": row}, "agreement": {}},
+        "accuracy": {
+            "test": {"documents": 1, "segments": 10, "rows": {"keyword rules": row}, "agreement": {}},
+            "realdev": {"missing": "realdev is not present"},
+        },
         "throughput": {
             "documents": 2,
             "seed": 0,
@@ -213,9 +216,25 @@ def test_report_writes_markdown_tables_and_json(tmp_path):
     assert "No GPU was measured in this run: no CUDA here." in text
     assert "**met**" in text and "Test CPU" in text
     assert "## 4. Compute efficiency\n\nNot measured in this run." in text
+    assert "### `../shared/realdev/docs.jsonl`\n\nrealdev is not present" in text
     loaded = json.loads(data.read_text(encoding="utf-8"))
     assert loaded["throughput"]["rows"][0]["scores_mean"] == 0.5
     assert loaded["latency"]["runs"][0]["p99"] == 130.0
+
+
+def test_realdev_targets_judge_the_served_model_and_its_margin_over_keywords():
+    import run
+
+    def row(acts: float, boilerplate: float) -> dict:
+        return {"macro_f1_acts": acts, "boilerplate_f1": boilerplate}
+
+    realdev = {"rows": {"keyword rules": row(0.50, 0.70), "model, ONNX int8": row(0.66, 0.87)}}
+    targets = {target["name"]: target for target in run._realdev_targets(realdev)}
+    assert targets["realdev: acts macro-F1 (model, ONNX int8)"]["met"] is True
+    assert targets["realdev: boilerplate F1 (model, ONNX int8)"]["met"] is False
+    assert targets["realdev: acts macro-F1 above the keyword baseline"]["measured"] == "+0.160"
+    assert targets["realdev: acts macro-F1 above the keyword baseline"]["met"] is True
+    assert run._realdev_targets({"missing": "not here"}) == []
 
 
 def test_report_says_what_was_not_measured():
