@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from training.corpus_stats import compute_stats, format_stats
+from training.corpus_stats import compute_stats, format_stats, format_targets
 from training.data import DataError, check_files, read_documents, write_documents
 from training.split import DEFAULT_SEED, SPLITS, labels_missing, split_documents
 
@@ -16,7 +16,11 @@ Files = Annotated[list[Path], typer.Argument(help="Data files: .jsonl or .csv.",
 
 @data_app.command()
 def check(files: Files) -> None:
-    """Validate data files; every problem is printed with its file, line and field (exit 1 if any)."""
+    """Validate data files; every problem is printed with its file, line and field (exit 1 if any).
+
+    Valid files are then measured against the targets the project's corpus is written to (data/README.md);
+    a missed target is reported, not an error: your own data need not meet them.
+    """
     loaded, problems = check_files(files)
     for problem in problems:
         typer.echo(str(problem), err=True)
@@ -25,6 +29,7 @@ def check(files: Files) -> None:
         typer.echo(f"{len(problems)} problem(s) in {len(files)} file(s)", err=True)
         raise typer.Exit(1)
     typer.echo(f"ok: {len(files)} file(s), {len(loaded)} documents, {segments} segments")
+    typer.echo(format_targets(compute_stats({"all": [item.document for item in loaded]})))
 
 
 @data_app.command()
@@ -47,14 +52,23 @@ def split(
     files: Files,
     out: Annotated[Path, typer.Option(help="Folder for train.jsonl, dev.jsonl and test.jsonl.")] = Path("data"),
     seed: Annotated[int, typer.Option(help="Seed of the document order inside a language and domain.")] = DEFAULT_SEED,
+    keep: Annotated[
+        Path | None,
+        typer.Option(help="Folder of an earlier split: its documents stay in their split; only new ones are dealt."),
+    ] = None,
 ) -> None:
     """Split documents into train/dev/test by document (about 70/15/15, stratified by language and domain)."""
     try:
         documents = read_documents(files)
+        kept = (
+            {}
+            if keep is None
+            else {d.doc_id: name for name in SPLITS for d in read_documents([keep / f"{name}.jsonl"])}
+        )
     except DataError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(1) from error
-    splits = split_documents(documents, seed)
+    splits = split_documents(documents, seed, kept)
     for name in SPLITS:
         missing = labels_missing(splits[name])
         if missing:

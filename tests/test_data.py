@@ -5,7 +5,7 @@ from typer.testing import CliRunner
 
 from parley.cli import app
 from training.data import DataError, Document, check_files, read_documents
-from training.split import split_documents
+from training.split import SPLITS, split_documents
 
 runner = CliRunner()
 
@@ -96,6 +96,14 @@ def test_csv_with_pipe_separated_acts(tmp_path):
             "bad.jsonl:1: segments.0.boilerplate: Input should be a valid boolean",
         ),
         (
+            json.dumps(document(segments=[{"text": "x", "boilerplate": False, "acts": [], "family": "sarcasm"}])),
+            "bad.jsonl:1: segments.0.family: unknown family 'sarcasm'",
+        ),
+        (
+            json.dumps(document(segments=[{"text": "x", "boilerplate": False, "acts": [], "family": "teaser-acts"}])),
+            "bad.jsonl:1: segments.0: family 'teaser-acts' is boilerplate, so boilerplate must be True",
+        ),
+        (
             json.dumps(document(segments=[{"text": "x", "boilerplate": False, "acts": [], "lable": 1}])),
             "bad.jsonl:1: segments.0.lable: Extra inputs are not permitted",
         ),
@@ -170,6 +178,21 @@ def test_split_is_by_document_reproducible_and_stratified(tmp_path):
         assert {d.domain for d in docs} == {"labour", "trade"}
     assert split_documents(reversed(documents), seed=7) == splits
     assert split_documents(documents, seed=8) != splits
+
+
+def test_split_keeps_the_documents_of_an_earlier_split(tmp_path):
+    old = [document(f"old{i}") for i in range(20)]
+    runner.invoke(app, ["data", "split", str(write_jsonl(tmp_path / "old.jsonl", old)), "--out", str(tmp_path / "v1")])
+    before = {name: [d.doc_id for d in read_documents([tmp_path / "v1" / f"{name}.jsonl"])] for name in SPLITS}
+    grown = write_jsonl(tmp_path / "all.jsonl", [*old, *(document(f"new{i}") for i in range(20))])
+    result = runner.invoke(
+        app, ["data", "split", str(grown), "--out", str(tmp_path / "v2"), "--keep", str(tmp_path / "v1")]
+    )
+    assert result.exit_code == 0, result.output
+    after = {name: [d.doc_id for d in read_documents([tmp_path / "v2" / f"{name}.jsonl"])] for name in SPLITS}
+    for name in SPLITS:
+        assert after[name][: len(before[name])] == sorted(before[name])
+    assert [len(after[name]) - len(before[name]) for name in SPLITS] == [14, 3, 3]
 
 
 def test_split_and_stats_commands(tmp_path):

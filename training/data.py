@@ -3,7 +3,8 @@
 Three input formats (DESIGN.md), all read into :class:`Document` objects:
 
 - JSONL, one document per line: ``{"doc_id", "lang", "segments": [{"text",
-  "boilerplate", "acts"}]}`` (optional ``domain``);
+  "boilerplate", "acts"}]}`` (optional ``domain``, and an optional ``family`` on
+  a segment: the hard case it was written for, one of ``FAMILIES``);
 - JSONL, one segment per line: ``{"text", "boilerplate", "acts"}`` with optional
   ``doc_id`` (consecutive lines with the same id form one document; a segment
   without one is a document of its own), ``lang`` and ``context``;
@@ -26,6 +27,24 @@ from model.labels import ACTS, LABELS
 
 ACT_SEPARATOR = "|"
 
+# The hard-case families of corpus v2 (data/README.md): the writers tag the segments written for one, so that
+# `parley data stats` counts them. The segments of BOILERPLATE_FAMILIES are page chrome by definition, the others
+# article content.
+FAMILIES = (
+    "negated-refusal",
+    "readiness",
+    "intention-to-meet",
+    "bare-noun-offer",
+    "hypothetical-vs-condition",
+    "denial-vs-refusal",
+    "background-consequence",
+    "multi-sentence-quote",
+    "own-headline-subheads",
+    "teaser-acts",
+    "credits-moderation",
+)
+BOILERPLATE_FAMILIES = frozenset({"teaser-acts", "credits-moderation"})
+
 
 class LabelledSegment(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -34,6 +53,7 @@ class LabelledSegment(BaseModel):
     boilerplate: StrictBool
     acts: tuple[str, ...] = ()
     context: str | None = Field(None, description="Context to use instead of the neighbouring segments.")
+    family: str | None = Field(None, description="The hard-case family this segment was written for.")
 
     @field_validator("text")
     @classmethod
@@ -52,10 +72,20 @@ class LabelledSegment(BaseModel):
             raise ValueError("an act is listed twice")
         return tuple(act for act in ACTS if act in acts)
 
+    @field_validator("family")
+    @classmethod
+    def _known_family(cls, family: str | None) -> str | None:
+        if family is not None and family not in FAMILIES:
+            raise ValueError(f"unknown family {family!r}; families are {', '.join(FAMILIES)}")
+        return family
+
     @model_validator(mode="after")
     def _boilerplate_has_no_acts(self) -> "LabelledSegment":
         if self.boilerplate and self.acts:
             raise ValueError("a boilerplate segment has no acts (LABELS.md)")
+        if self.family is not None and (self.family in BOILERPLATE_FAMILIES) != self.boilerplate:
+            kind = "boilerplate" if self.family in BOILERPLATE_FAMILIES else "article content"
+            raise ValueError(f"family {self.family!r} is {kind}, so boilerplate must be {not self.boilerplate}")
         return self
 
     def label_vector(self) -> list[float]:
@@ -234,7 +264,8 @@ def _group_segments(path: Path, records: list[tuple[int, SegmentRecord]]) -> Ite
 def _document_from(path: Path, group: list[tuple[int, SegmentRecord]]) -> LoadedDocument:
     first_line, first = group[0]
     segments = tuple(
-        LabelledSegment(text=r.text, boilerplate=r.boilerplate, acts=r.acts, context=r.context) for _, r in group
+        LabelledSegment(text=r.text, boilerplate=r.boilerplate, acts=r.acts, context=r.context, family=r.family)
+        for _, r in group
     )
     doc_id = first.doc_id or f"{path.stem}:{first_line}"
     return LoadedDocument(Document(doc_id=doc_id, lang=first.lang, segments=segments), path, first_line)

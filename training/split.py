@@ -4,7 +4,10 @@ Split by document, never by segment, so that no page is seen in training and
 scored in evaluation. Documents are ordered by language, domain and a seeded
 hash of their id, then dealt out by a repeating 20-slot pattern (14 train, 3
 dev, 3 test, interleaved): every language and domain is spread over the three
-splits in about those proportions (systematic sampling).
+splits in about those proportions (systematic sampling). Documents that already
+have a split (``keep``, when a corpus grows) stay in it, so that a model trained
+on the old train split is never scored on its own training pages; only the new
+documents are dealt.
 """
 
 import hashlib
@@ -20,10 +23,18 @@ PATTERN = ("train", "train", "dev", "train", "train", "test", "train", "train", 
 DEFAULT_SEED = 13
 
 
-def split_documents(documents: Iterable[Document], seed: int = DEFAULT_SEED) -> dict[str, list[Document]]:
-    """Deal documents out to train/dev/test; the result depends only on the ids and the seed."""
-    ordered = sorted(documents, key=lambda d: (d.lang, d.domain or "", _seeded_hash(d.doc_id, seed)))
+def split_documents(
+    documents: Iterable[Document], seed: int = DEFAULT_SEED, keep: dict[str, str] | None = None
+) -> dict[str, list[Document]]:
+    """Deal documents out to train/dev/test; the result depends only on the ids, the seed and ``keep``
+    (doc_id -> the split it already belongs to). Kept documents come first in their split, in id order."""
+    keep = keep or {}
     splits: dict[str, list[Document]] = {name: [] for name in SPLITS}
+    documents = list(documents)
+    for document in sorted((d for d in documents if d.doc_id in keep), key=lambda d: d.doc_id):
+        splits[keep[document.doc_id]].append(document)
+    new = [d for d in documents if d.doc_id not in keep]
+    ordered = sorted(new, key=lambda d: (d.lang, d.domain or "", _seeded_hash(d.doc_id, seed)))
     for position, document in enumerate(ordered):
         splits[PATTERN[position % len(PATTERN)]].append(document)
     return splits
