@@ -73,8 +73,8 @@ class TrainingSettings(_Section):
     output_dir: Path = Path("models/default")
     checkpoint_dir: Path = Path("runs")
     model_name: str = "parley-default"
-    model_version: str = "1.0.0"
-    epochs: float = Field(4.0, gt=0)
+    model_version: str = "2.0.0"
+    epochs: float = Field(2.0, gt=0)
     learning_rate: float = Field(5e-5, gt=0)
     head_learning_rate: float = Field(1e-3, gt=0)
     batch_size: int = Field(16, ge=1)
