@@ -38,6 +38,10 @@ _NOT_NAMES = frozenset(
 )
 
 
+def _ratio(part: float, whole: float) -> float:
+    return part / whole if whole else 0.0
+
+
 def segment_labels(segment) -> list[str]:
     return ["boilerplate"] if segment.boilerplate else list(segment.acts)
 
@@ -76,19 +80,19 @@ class CorpusStats:
 
     @property
     def neutral_share(self) -> float:
-        return self.neutral_content / self.content_segments if self.content_segments else 0.0
+        return _ratio(self.neutral_content, self.content_segments)
 
     @property
     def mean_content_characters(self) -> float:
-        return self.content_characters / self.content_segments if self.content_segments else 0.0
+        return _ratio(self.content_characters, self.content_segments)
 
     @property
     def non_french_share(self) -> float:
-        return 1 - self.languages["fr"] / self.documents if self.documents else 0.0
+        return 1 - _ratio(self.languages["fr"], self.documents) if self.documents else 0.0
 
     def condition_share(self, act: str) -> float:
         """The share of the segments with ``act`` that also carry a condition."""
-        return self.co_occurrence[act, "condition"] / self.labels[act] if self.labels[act] else 0.0
+        return _ratio(self.co_occurrence[act, "condition"], self.labels[act])
 
     def kinds_of_boilerplate(self, minimum: int = 5) -> list[str]:
         """The recognised kinds of boilerplate with at least ``minimum`` segments."""
@@ -100,15 +104,15 @@ class CorpusStats:
 
     @property
     def duplicate_rate(self) -> float:
-        return self.exact_duplicates / self.segments if self.segments else 0.0
+        return _ratio(self.exact_duplicates, self.segments)
 
     @property
     def near_duplicate_rate(self) -> float:
-        return self.near_duplicates / self.segments if self.segments else 0.0
+        return _ratio(self.near_duplicates, self.segments)
 
     @property
     def near_duplicate_rate_content(self) -> float:
-        return self.near_duplicates_content / self.content_segments if self.content_segments else 0.0
+        return _ratio(self.near_duplicates_content, self.content_segments)
 
 
 def compute_stats(documents_by_split: dict[str, Iterable[Document]]) -> CorpusStats:
