@@ -38,7 +38,7 @@ def test_corpus_meets_the_counts(stats):
 
 @pytest.mark.parametrize("target", CORPUS_TARGETS, ids=lambda target: target.name)
 def test_corpus_meets_the_v2_target(stats, target):
-    assert target.met(stats), f"{target.name}: {target.measured(stats)} (wanted {target.wanted})"
+    assert target.met(stats), f"{target.name}: {target.measure(stats)} (wanted {target.wanted})"
 
 
 def test_every_label_is_in_every_split(by_split):

@@ -187,9 +187,6 @@ class CorpusTarget:
     bound: float
     wanted: str
 
-    def measured(self, stats: CorpusStats) -> float:
-        return self.measure(stats)
-
     def met(self, stats: CorpusStats) -> bool:
         return self.compare(self.measure(stats), self.bound)
 
@@ -223,7 +220,7 @@ def format_targets(stats: CorpusStats) -> str:
     """Each corpus target with its measured value and whether it is met."""
     lines = ["corpus v2 targets:"]
     for target in CORPUS_TARGETS:
-        value = target.measured(stats)
+        value = target.measure(stats)
         shown = f"{value:.3f}" if isinstance(value, float) and not value.is_integer() else f"{value:g}"
         lines.append(f"  {target.name:<44} {shown:>9}  {target.wanted:<9} {'met' if target.met(stats) else 'MISSED'}")
     return "\n".join(lines)
