@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from realdev import REALDEV_TITLE, load_realdev, missing_note
 
+from model.inputs import ContextSettings
 from model.labels import ACTS
 from parley.config import load_settings
 from training.baselines import KeywordBaseline, TfidfBaseline
@@ -34,6 +35,13 @@ from training.evaluate import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
+# Each baseline's report name and the name tables give it.
+BASELINE_TITLES = {"keyword": "keyword rules", "tfidf": "TF-IDF + logistic regression"}
+
+
+def make_baselines(context: ContextSettings) -> dict[str, KeywordBaseline | TfidfBaseline]:
+    """The two baselines, unfitted, by report name; TF-IDF reads the model's context built with ``context``."""
+    return {"keyword": KeywordBaseline(), "tfidf": TfidfBaseline(context_settings=context)}
 
 
 def evaluate_baseline(
@@ -79,8 +87,10 @@ def main() -> None:
     splits = {split: read_documents([args.data / f"{split}.jsonl"]) for split in ("train", "dev", "test")}
     realdev = load_realdev()
     extra = {} if realdev is None else {"realdev": realdev}
-    baselines = {"keyword": KeywordBaseline(), "tfidf": TfidfBaseline(context_settings=context)}
-    results = {name: evaluate_baseline(name, baseline, splits, args.out, extra) for name, baseline in baselines.items()}
+    results = {
+        name: evaluate_baseline(name, baseline, splits, args.out, extra)
+        for name, baseline in make_baselines(context).items()
+    }
     sections = [("test split", "test", splits["test"]), (REALDEV_TITLE, "realdev", realdev)]
     text = "# Baselines\n"
     for title, set_name, documents in sections:

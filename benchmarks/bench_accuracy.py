@@ -12,11 +12,10 @@ import time
 from pathlib import Path
 
 import numpy as np
-from baselines import evaluate_baseline
+from baselines import BASELINE_TITLES, evaluate_baseline, make_baselines
 
 from model.labels import LABELS
 from model.predictor import Predictor
-from training.baselines import KeywordBaseline, TfidfBaseline
 from training.data import Document
 from training.evaluate import EvaluationResult, apply_thresholds, compute_metrics, gold_matrix, score_documents
 
@@ -38,16 +37,12 @@ def baseline_rows(
     """Keyword rules and TF-IDF + logistic regression, through benchmarks/baselines.py: rows by evaluation set
     ("test" and each of ``extra``), then by baseline. The seconds are the fit, tuning and scoring of all sets."""
     rows: dict[str, dict[str, dict]] = {"test": {}, **{name: {} for name in extra}}
-    baselines = {
-        "keyword rules": ("keyword", KeywordBaseline()),
-        "TF-IDF + logistic regression": ("tfidf", TfidfBaseline(context_settings=context_settings)),
-    }
     with tempfile.TemporaryDirectory(prefix="parley-bench-baselines-") as reports:
-        for label, (name, baseline) in baselines.items():
+        for name, baseline in make_baselines(context_settings).items():
             started = time.perf_counter()
             results = evaluate_baseline(name, baseline, splits, Path(reports), extra)
             for set_name, result in results.items():
-                rows[set_name][label] = result_row(result, time.perf_counter() - started)
+                rows[set_name][BASELINE_TITLES[name]] = result_row(result, time.perf_counter() - started)
     return rows
 
 

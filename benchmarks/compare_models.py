@@ -19,13 +19,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from baselines import evaluate_baseline
+from baselines import BASELINE_TITLES, evaluate_baseline, make_baselines
 from realdev import REALDEV_TITLE, load_realdev, missing_note
 
 from model.labels import LABELS
 from model.predictor import Predictor
 from parley.config import load_settings
-from training.baselines import KeywordBaseline, TfidfBaseline
 from training.data import Document, read_documents
 from training.evaluate import EvaluationResult, apply_thresholds, compute_metrics, gold_matrix, score_documents
 
@@ -46,23 +45,23 @@ def label_table(results: dict[str, EvaluationResult]) -> str:
     return "\n".join(lines)
 
 
-def wrong_decisions(documents: list[Document], gold: np.ndarray, predicted: np.ndarray) -> list[tuple[str, int, int]]:
-    """(doc_id, segments, wrong (segment, label) decisions) per document, worst first."""
+def wrong_decisions(
+    documents: list[Document], gold: np.ndarray, predicted: np.ndarray
+) -> list[tuple[Document, int, int]]:
+    """(document, its first row, wrong (segment, label) decisions) per document, worst per segment first."""
     rows, start = [], 0
     for document in documents:
         end = start + len(document.segments)
-        rows.append((document.doc_id, len(document.segments), int((gold[start:end] != predicted[start:end]).sum())))
+        rows.append((document, start, int((gold[start:end] != predicted[start:end]).sum())))
         start = end
-    return sorted(rows, key=lambda row: (-row[2] / row[1], row[0]))
+    return sorted(rows, key=lambda row: (-row[2] / len(row[0].segments), row[0].doc_id))
 
 
-def print_errors(name: str, documents: list[Document], gold: np.ndarray, predicted: np.ndarray, worst: int) -> None:
-    by_id = {document.doc_id: document for document in documents}
-    offsets = dict(zip(by_id, np.cumsum([0] + [len(d.segments) for d in documents]), strict=False))
-    for doc_id, segments, wrong in wrong_decisions(documents, gold, predicted)[:worst]:
-        print(f"\n== {name}: {doc_id} ({wrong} wrong decisions on {segments} segments)")
-        for index, segment in enumerate(by_id[doc_id].segments):
-            row = offsets[doc_id] + index
+def print_errors(name: str, ranked: list[tuple[Document, int, int]], gold: np.ndarray, predicted: np.ndarray) -> None:
+    for document, start, wrong in ranked:
+        print(f"\n== {name}: {document.doc_id} ({wrong} wrong decisions on {len(document.segments)} segments)")
+        for index, segment in enumerate(document.segments):
+            row = start + index
             if (gold[row] != predicted[row]).any():
                 said = [label for label, on in zip(LABELS, predicted[row], strict=True) if on] or ["-"]
                 truth = [label for label, on in zip(LABELS, gold[row], strict=True) if on] or ["-"]
@@ -83,18 +82,13 @@ def main() -> None:
     realdev = load_realdev()
     sets = {"test": splits["test"], **({} if realdev is None else {"realdev": realdev})}
     results: dict[str, dict[str, EvaluationResult]] = {name: {} for name in sets}
-    worst: dict[str, list[tuple[str, int, int]]] = {}
+    worst: dict[str, list[tuple[Document, int, int]]] = {}
     context = load_settings(args.config).context
     with tempfile.TemporaryDirectory(prefix="parley-compare-") as reports:
-        for name, baseline in (
-            ("keyword rules", KeywordBaseline()),
-            ("TF-IDF + LR", TfidfBaseline(context_settings=context)),
-        ):
-            by_set = evaluate_baseline(
-                name.split()[0].lower(), baseline, splits, Path(reports), {"realdev": realdev} if realdev else {}
-            )
+        for name, baseline in make_baselines(context).items():
+            by_set = evaluate_baseline(name, baseline, splits, Path(reports), {"realdev": realdev} if realdev else {})
             for set_name, result in by_set.items():
-                results[set_name][name] = result
+                results[set_name][BASELINE_TITLES[name]] = result
     for name, folder in models.items():
         predictor = Predictor.from_pretrained(Path(folder), device="cpu", backend="torch")
         for set_name, documents in sets.items():
@@ -102,9 +96,9 @@ def main() -> None:
             predicted = apply_thresholds(scores, predictor.metadata.thresholds)
             results[set_name][f"model {name}"] = compute_metrics(gold, predicted, scores)
             if set_name == "realdev":
-                worst[name] = wrong_decisions(documents, gold, predicted)[: args.worst]
-                if args.show_errors:
-                    print_errors(name, documents, gold, predicted, args.show_errors)
+                ranked = wrong_decisions(documents, gold, predicted)
+                worst[name] = ranked[: args.worst]
+                print_errors(name, ranked[: args.show_errors], gold, predicted)
     titles = {"test": f"data/test.jsonl ({len(splits['test'])} documents)", "realdev": REALDEV_TITLE}
     text = "# Models side by side\n"
     for set_name in ("test", "realdev"):
@@ -114,7 +108,8 @@ def main() -> None:
         text += f"\n## The {len(rows)} realdev documents model {name} gets most wrong\n\n"
         text += "| document | segments | wrong (segment, label) decisions | per segment |\n|---|---|---|---|\n"
         text += "".join(
-            f"| {doc_id} | {segments} | {wrong} | {wrong / segments:.2f} |\n" for doc_id, segments, wrong in rows
+            f"| {document.doc_id} | {len(document.segments)} | {wrong} | {wrong / len(document.segments):.2f} |\n"
+            for document, _, wrong in rows
         )
     print(text)
     if args.out:
