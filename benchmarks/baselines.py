@@ -1,14 +1,14 @@
 """The keyword and TF-IDF baselines, through the model's own evaluation, on the test split and on realdev.
 
-    python benchmarks/baselines.py [--config configs/default.yaml] [--out benchmarks/results/baselines]
+    python benchmarks/baselines.py [--out benchmarks/results/baselines]
 
 Each baseline is fitted on data/train.jsonl, its thresholds are tuned on
 data/dev.jsonl (as the model's are), and it is scored once on data/test.jsonl
 and, when the shared folder is beside the clone, on ../shared/realdev (pages
 rewritten from real ones). Reports go to OUT/<name>/ (test) and
 OUT/<name>-realdev/ (metrics.json, metrics.md, plots) and the tables printed at
-the end to OUT/summary.md. The TF-IDF baseline reads the same context as the
-model, built with the config's context settings.
+the end to OUT/summary.md. The TF-IDF baseline reads each segment with the text
+of its neighbours (``training.baselines.neighbour_context``).
 """
 
 import argparse
@@ -20,9 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from realdev import REALDEV_TITLE, load_realdev, missing_note
 
-from model.inputs import ContextSettings
 from model.labels import ACTS
-from parley.config import load_settings
 from training.baselines import KeywordBaseline, TfidfBaseline
 from training.data import Document, read_documents
 from training.evaluate import (
@@ -39,9 +37,9 @@ ROOT = Path(__file__).resolve().parent.parent
 BASELINE_TITLES = {"keyword": "keyword rules", "tfidf": "TF-IDF + logistic regression"}
 
 
-def make_baselines(context: ContextSettings) -> dict[str, KeywordBaseline | TfidfBaseline]:
-    """The two baselines, unfitted, by report name; TF-IDF reads the model's context built with ``context``."""
-    return {"keyword": KeywordBaseline(), "tfidf": TfidfBaseline(context_settings=context)}
+def make_baselines() -> dict[str, KeywordBaseline | TfidfBaseline]:
+    """The two baselines, unfitted, by report name."""
+    return {"keyword": KeywordBaseline(), "tfidf": TfidfBaseline()}
 
 
 def evaluate_baseline(
@@ -79,17 +77,14 @@ def summary_table(results: dict[str, EvaluationResult]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", type=Path, default=ROOT / "configs" / "default.yaml")
     parser.add_argument("--data", type=Path, default=ROOT / "data", help="folder with train/dev/test.jsonl")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "baselines")
     args = parser.parse_args()
-    context = load_settings(args.config).context
     splits = {split: read_documents([args.data / f"{split}.jsonl"]) for split in ("train", "dev", "test")}
     realdev = load_realdev()
     extra = {} if realdev is None else {"realdev": realdev}
     results = {
-        name: evaluate_baseline(name, baseline, splits, args.out, extra)
-        for name, baseline in make_baselines(context).items()
+        name: evaluate_baseline(name, baseline, splits, args.out, extra) for name, baseline in make_baselines().items()
     }
     sections = [("test split", "test", splits["test"]), (REALDEV_TITLE, "realdev", realdev)]
     text = "# Baselines\n"

@@ -31,14 +31,12 @@ def result_row(result: EvaluationResult, seconds: float) -> dict:
     }
 
 
-def baseline_rows(
-    splits: dict[str, list[Document]], context_settings, extra: dict[str, list[Document]]
-) -> dict[str, dict[str, dict]]:
+def baseline_rows(splits: dict[str, list[Document]], extra: dict[str, list[Document]]) -> dict[str, dict[str, dict]]:
     """Keyword rules and TF-IDF + logistic regression, through benchmarks/baselines.py: rows by evaluation set
     ("test" and each of ``extra``), then by baseline. The seconds are the fit, tuning and scoring of all sets."""
     rows: dict[str, dict[str, dict]] = {"test": {}, **{name: {} for name in extra}}
     with tempfile.TemporaryDirectory(prefix="parley-bench-baselines-") as reports:
-        for name, baseline in make_baselines(context_settings).items():
+        for name, baseline in make_baselines().items():
             started = time.perf_counter()
             results = evaluate_baseline(name, baseline, splits, Path(reports), extra)
             for set_name, result in results.items():

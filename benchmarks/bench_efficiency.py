@@ -1,30 +1,32 @@
 """Compute efficiency: the model's FLOPs for the tokens it processed, against a measured matmul peak.
 
-FLOPs of one sequence of ``n`` tokens in a BERT-style encoder with ``L`` layers,
-hidden size ``h``, feed-forward size ``f`` and ``c`` labels (a multiply-add is
-2 FLOPs; embedding lookups, layer norms, softmax, GELU and biases are left out,
-they are a few per cent at these sizes):
+FLOPs of one window of ``n`` tokens in a BERT-style token classifier with ``L``
+layers, hidden size ``h``, feed-forward size ``f`` and ``c`` labels (a
+multiply-add is 2 FLOPs; embedding lookups, layer norms, softmax, GELU, biases
+and the pooling of token logits into segments are left out, they are a few per
+cent at these sizes):
 
     per token, per layer:  2 * (4*h*h + 2*h*f)      Q, K, V and output projections; the two feed-forward matmuls
                          + 2 * 2 * h * n            Q.K^T and attention.V over the n positions the token attends to
-    per sequence:          2 * (h*h + h*c)          pooler and classifier, on the first token
+    per token:             2 * h * c                the classifier, which runs on every token (there is no pooler)
 
-    FLOPs(n) = L * n * (8*h*h + 4*h*f + 4*h*n) + 2*(h*h + h*c)
+    FLOPs(n) = n * (L * (8*h*h + 4*h*f + 4*h*n) + 2*h*c)
 
 For multilingual-e5-small (L 12, h 384, f 1536) that is 42.5 MFLOP per token
 plus 18.4 kFLOP per token per position attended to.
 
-*Useful* FLOPs count each sequence at its own length; *executed* FLOPs count
-what the padded batches computed: every row of a batch at the length of the
-longest, exactly as ``Predictor.score_pairs`` forms them (pairs sorted by token
-count, then cut into batches of ``batch_size``). Achieved GFLOP/s are the
-useful FLOPs over the wall time.
+*Useful* FLOPs count each window at its own length; *executed* FLOPs count
+what the padded batches computed: every window of a batch at the length of the
+longest, with the batches ``Predictor.score_windows`` forms (windows sorted by
+token count, cut by ``model.predictor.length_batches`` with the predictor's
+``batch_size``, ``max_batch_tokens`` and ``max_padding``). Achieved GFLOP/s are
+the useful FLOPs over the wall time.
 
 The peak is measured here, in the same run: the best of repeated fp32 matrix
 products in torch (square, 2048), with the threads the benchmark uses. A
-product of the model's own shapes (tokens x 384 by 384 x 1536) and, for the
-int8 export, ONNX Runtime's int8 ``MatMulInteger`` at that shape give the
-ceilings those kernels reach on this machine.
+product of the model's own shapes (the tokens of one full CPU batch x 384 by
+384 x 1536) and, for the int8 export, ONNX Runtime's int8 ``MatMulInteger`` at
+that shape give the ceilings those kernels reach on this machine.
 """
 
 import time
@@ -32,6 +34,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
+
+from model.predictor import CPU_MAX_BATCH_TOKENS, length_batches
 
 
 @dataclass(frozen=True)
@@ -61,21 +65,23 @@ def attention_flops_per_token(shape: EncoderShape, attended: int) -> int:
     return shape.layers * 2 * 2 * shape.hidden * attended
 
 
-def head_flops(shape: EncoderShape) -> int:
-    """Pooler and classifier FLOPs, once per sequence."""
-    return 2 * (shape.hidden * shape.hidden + shape.hidden * shape.labels)
+def classifier_flops_per_token(shape: EncoderShape) -> int:
+    """Classifier FLOPs of one token: every token gets its logits, segments are pooled from them."""
+    return 2 * shape.hidden * shape.labels
 
 
 def sequence_flops(shape: EncoderShape, length: int) -> int:
-    """FLOPs of one sequence of ``length`` tokens (the formula in the module docstring)."""
+    """FLOPs of one window of ``length`` tokens (the formula in the module docstring)."""
     if length <= 0:
         return 0
-    return length * (linear_flops_per_token(shape) + attention_flops_per_token(shape, length)) + head_flops(shape)
+    per_token = linear_flops_per_token(shape) + attention_flops_per_token(shape, length)
+    return length * (per_token + classifier_flops_per_token(shape))
 
 
 @dataclass(frozen=True)
 class BatchedWork:
-    sequences: int
+    batches: int
+    windows: int
     tokens: int  # real tokens
     padded_tokens: int  # tokens the padded batches hold
     useful_flops: int
@@ -87,7 +93,8 @@ class BatchedWork:
 
     def __add__(self, other: "BatchedWork") -> "BatchedWork":
         return BatchedWork(
-            self.sequences + other.sequences,
+            self.batches + other.batches,
+            self.windows + other.windows,
             self.tokens + other.tokens,
             self.padded_tokens + other.padded_tokens,
             self.useful_flops + other.useful_flops,
@@ -98,25 +105,33 @@ class BatchedWork:
         return {**asdict(self), "padding_fraction": self.padding_fraction}
 
 
-def batched_work(shape: EncoderShape, lengths: Sequence[int], batch_size: int) -> BatchedWork:
-    """The work of one ``score_pairs`` call on sequences of these token ``lengths``.
+def batched_work(
+    shape: EncoderShape,
+    lengths: Sequence[int],
+    batch_size: int,
+    max_tokens: int | None = None,
+    max_padding: float | None = None,
+) -> BatchedWork:
+    """The work of one ``score_windows`` call on windows of these token ``lengths``.
 
-    The batches are formed as the predictor forms them: sorted by length, cut
-    into runs of ``batch_size``, each padded to its longest.
+    The batches are formed as the predictor forms them (``length_batches`` with
+    its ``batch_size``, ``max_batch_tokens`` and ``max_padding``), each padded to
+    its longest window.
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-    ordered = sorted(lengths)
+    batches = length_batches(lengths, batch_size, max_tokens, max_padding)
     padded_tokens = executed = 0
-    for begin in range(0, len(ordered), batch_size):
-        batch = ordered[begin : begin + batch_size]
-        padded_tokens += len(batch) * batch[-1]
-        executed += len(batch) * sequence_flops(shape, batch[-1])
+    for batch in batches:
+        longest = max(lengths[index] for index in batch)
+        padded_tokens += len(batch) * longest
+        executed += len(batch) * sequence_flops(shape, longest)
     return BatchedWork(
-        sequences=len(ordered),
-        tokens=sum(ordered),
+        batches=len(batches),
+        windows=len(lengths),
+        tokens=sum(lengths),
         padded_tokens=padded_tokens,
-        useful_flops=sum(sequence_flops(shape, length) for length in ordered),
+        useful_flops=sum(sequence_flops(shape, length) for length in lengths),
         executed_flops=executed,
     )
 
@@ -182,7 +197,7 @@ def onnxruntime_int8_matmul_rate(m: int, k: int, n: int, threads: int, seconds: 
 
 def measure_peaks(shape: EncoderShape, threads: int, seconds: float = 2.0) -> dict:
     """The reference peak (fp32 square) and the ceilings at the model's shapes."""
-    tokens = 32 * 64  # a batch of 32 pairs of 64 tokens
+    tokens = CPU_MAX_BATCH_TOKENS  # the most tokens one of the predictor's CPU batches holds
     peaks = {
         "fp32_square": torch_matmul_rate(2048, 2048, 2048, seconds),
         "fp32_model_shape": torch_matmul_rate(tokens, shape.hidden, shape.intermediate, seconds),

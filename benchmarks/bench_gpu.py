@@ -1,8 +1,9 @@
 """Throughput on a GPU, when torch sees one: the same table as on the CPU, with torch fp16.
 
-Naive pipeline (fp16 weights on the GPU, one pair per call) against the
-predictor (torch fp16 on CUDA, sorted batches), then the HTTP service started
-with ``--device cuda --backend torch``.
+Naive pipeline (fp16 weights on the GPU, one segment per call) against the
+predictor (torch fp16 on CUDA, windows in sorted batches), on the same pages
+(bench_throughput), then the HTTP service started with ``--device cuda
+--backend torch``.
 """
 
 from collections.abc import Sequence
@@ -13,6 +14,7 @@ from bench_throughput import (
     interleaved,
     naive_contender,
     naive_pipeline,
+    pages_of,
     predictor_contender,
     service_throughput,
     throughput_table,
@@ -20,7 +22,6 @@ from bench_throughput import (
 
 from model.predictor import Predictor
 from training.data import Document
-from training.pairs import labelled_pairs
 
 
 def gpu_throughput(
@@ -42,16 +43,15 @@ def gpu_throughput(
     device = torch.cuda.get_device_name(0)
     predictor = Predictor.from_pretrained(model_dir, device="cuda", backend="torch", batch_size=batch_size)
     classifier = naive_pipeline(model_dir, device="cuda", dtype="float16")
-    context = predictor.metadata.context
-    doc_pairs = [labelled_pairs(document, context) for document in documents]
+    pages = pages_of(documents)
     naive_name, predictor_name = "naive pipeline (torch fp16, batch 1)", "Parley predictor (torch fp16, sorted batches)"
     contenders = {
-        naive_name: naive_contender(classifier, context.max_length),
+        naive_name: naive_contender(classifier, predictor.metadata.page.max_length),
         predictor_name: predictor_contender(predictor),
     }
     for run in contenders.values():  # warm-up: CUDA context, kernels
-        run(doc_pairs[0])
-    measured = interleaved(contenders, doc_pairs, rounds)
+        run(pages[:1])
+    measured = interleaved(contenders, pages, rounds)
     del predictor, classifier
     torch.cuda.empty_cache()
 

@@ -1,15 +1,17 @@
-"""Where the predictor's time goes: a cProfile split of ``score_pairs`` into its phases, and a target for
+"""Where the predictor's time goes: a cProfile split of ``score_pages`` into its phases, and a target for
 py-spy.
 
     python benchmarks/bench_profile.py [--model models/default] [--docs 40] [--repeats 3] [--backend onnx]
     py-spy record --native --format raw -o profile.txt -- .venv/bin/python benchmarks/bench_profile.py
 
 The phases are read from cProfile's cumulative times of the functions that do
-them: tokenization (``encode_pairs``), padding (the tokenizer's ``pad``, or a
-``pad_batch`` function), the forward pass (the scorer's ``scores``: ONNX
-Runtime's ``run`` or the torch model, with the sigmoid), and the rest of
-``score_pairs`` (sorting, copies). cProfile adds a little to the Python-side phases; the native
-calls are one Python call each and are timed as they are.
+them: tokenization (``page_windows``, which ``Predictor.encode_page`` calls:
+tokenizing the segments and packing them into windows), padding
+(``pad_windows``), the forward pass (the scorer's ``logits``: ONNX Runtime's
+``run`` or the torch model), and the rest of ``score_pages`` (batching, pooling
+token logits into segments, the sigmoid, copies). cProfile adds a little to the
+Python-side phases; the native calls are one Python call each and are timed as
+they are.
 """
 
 import argparse
@@ -26,31 +28,31 @@ BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 sys.path[:0] = [str(ROOT), str(BENCH_DIR)]
 
-from model.inputs import Pair  # noqa: E402
 from model.predictor import Predictor  # noqa: E402
+
+# The phase a function stands for, by (file name, function name): its cumulative time is the phase's.
+PHASES = {
+    ("pages.py", "page_windows"): "tokenize",
+    ("pages.py", "pad_windows"): "pad",
+    ("scorers.py", "logits"): "forward",
+}
 
 
 def phase_of(file: str, name: str) -> str | None:
-    """The phase that a function of cProfile's stats stands for (its cumulative time is the phase's)."""
-    if file.endswith("inputs.py") and name == "encode_pairs":
-        return "tokenize"
-    if (file.endswith("tokenization_utils_base.py") and name == "pad") or name == "pad_batch":
-        return "pad"
-    if file.endswith("scorers.py") and name == "scores":
-        return "forward"
-    return None
+    """The phase that a function of cProfile's stats stands for, or None."""
+    return PHASES.get((Path(file).name, name))
 
 
-def phase_seconds(predictor: Predictor, pairs: Sequence[Pair], repeats: int = 1) -> dict[str, float]:
-    """Seconds per phase of ``predictor.score_pairs(pairs)`` (summed over ``repeats`` calls), by cProfile."""
+def phase_seconds(predictor: Predictor, pages: Sequence[Sequence[str]], repeats: int = 1) -> dict[str, float]:
+    """Seconds per phase of ``predictor.score_pages(pages)`` (summed over ``repeats`` calls), by cProfile."""
     profiler = cProfile.Profile()
     started = time.perf_counter()
     profiler.enable()
     for _ in range(repeats):
-        predictor.score_pairs(pairs)
+        predictor.score_pages(pages)
     profiler.disable()
     total = time.perf_counter() - started
-    seconds = {"tokenize": 0.0, "pad": 0.0, "forward": 0.0}
+    seconds = dict.fromkeys(("tokenize", "pad", "forward"), 0.0)
     # stats: {(file, line, name): (calls, primitive calls, own time, cumulative time, callers)}
     for (file, _, name), (_, _, _, cumulative, _) in pstats.Stats(profiler).stats.items():
         phase = phase_of(file, name)
@@ -61,7 +63,7 @@ def phase_seconds(predictor: Predictor, pairs: Sequence[Pair], repeats: int = 1)
 
 
 def main() -> None:
-    from bench_throughput import document_pairs_of, select_documents
+    from bench_throughput import pages_of, select_documents
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "default")
@@ -76,18 +78,22 @@ def main() -> None:
         args.model, device="cpu", backend=args.backend, threads=args.threads, batch_size=args.batch_size
     )
     documents = select_documents([ROOT / "data" / f"{split}.jsonl" for split in ("test", "dev", "train")], args.docs)
-    pairs = [pair for pairs in document_pairs_of(documents, predictor) for pair in pairs]
-    predictor.score_pairs(pairs[:32])
+    pages = pages_of(documents)
+    segments = sum(len(page) for page in pages)
+    predictor.score_pages(pages[:1])
     if args.no_cprofile:
         started = time.perf_counter()
         for _ in range(args.repeats):
-            predictor.score_pairs(pairs)
+            predictor.score_pages(pages)
         seconds = time.perf_counter() - started
-        print(f"{len(pairs) * args.repeats / seconds:.1f} segments/s over {len(pairs)} pairs x {args.repeats}")
+        print(f"{segments * args.repeats / seconds:.1f} segments/s over {segments} segments x {args.repeats}")
         return
-    seconds = phase_seconds(predictor, pairs, args.repeats)
+    seconds = phase_seconds(predictor, pages, args.repeats)
     total = sum(seconds.values())
-    print(f"{len(pairs)} pairs x {args.repeats}: {len(pairs) * args.repeats / total:.1f} segments/s under cProfile")
+    print(
+        f"{segments} segments in {len(pages)} pages x {args.repeats}: "
+        f"{segments * args.repeats / total:.1f} segments/s under cProfile"
+    )
     for phase, value in seconds.items():
         print(f"  {phase:10s} {value:7.2f} s  {value / total:6.1%}")
 

@@ -32,8 +32,18 @@ def render(results: dict) -> str:
         _gpu(results.get("gpu")),
         _optimisation(results.get("optimisation")),
         load_soak_section(results.get("load_soak")),
+        _ablation(results.get("ablation")),
     ]
     return "\n".join(section for section in sections if section).rstrip() + "\n"
+
+
+def _ablation(ablation: dict | None) -> str:
+    """The pair/page ablation report (benchmarks/page_vs_pair.py), its headings one level down."""
+    if not ablation:
+        return ""
+    body = ablation["markdown"].split("\n", 1)[1] if ablation["markdown"].startswith("# ") else ablation["markdown"]
+    body = "\n".join("#" + line if line.startswith("## ") else line for line in body.splitlines())
+    return f"## 9. Pair model against page model (from `{ablation['source']}`)\n{body}\n"
 
 
 def _jsonable(value):
@@ -189,7 +199,7 @@ def _throughput(throughput: dict | None, title: str) -> str:
         f"## {title}",
         "",
         f"{throughput['documents']} documents of `data/*.jsonl` (a seeded sample, seed {throughput.get('seed')}), "
-        f"{throughput['segments']} segments; every contender scores the same (segment, context) pairs. "
+        f"{throughput['segments']} segments; every contender scores the same pages (each document's segments). "
         + throughput.get("note", ""),
         "",
         _table(header, rows),
@@ -260,8 +270,8 @@ def _efficiency(efficiency: dict | None) -> str:
         f"{shape['labels']} labels: {efficiency['linear_mflops_per_token']:.1f} MFLOP per token in the "
         f"projections and feed-forward, plus {efficiency['attention_kflops_per_token_per_position']:.1f} kFLOP per "
         "token per position attended to (formula in `benchmarks/bench_efficiency.py`: "
-        "`L·n·(8h² + 4hf + 4hn) + 2(h² + hc)` FLOPs for a sequence of n tokens). Achieved GFLOP/s = useful "
-        "FLOPs (each pair at its own length) / wall time of the throughput run (tokenization included); "
+        "`n·(L·(8h² + 4hf + 4hn) + 2hc)` FLOPs for a window of n tokens). Achieved GFLOP/s = useful "
+        "FLOPs (each window at its own length) / wall time of the throughput run (tokenization included); "
         "executed counts the padded batches.",
         "",
         "Matmul peaks measured in this run (GFLOP/s, or GOP/s for int8):",

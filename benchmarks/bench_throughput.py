@@ -1,22 +1,24 @@
 """Throughput (segments per second) on the same documents: what a user would run instead, the
 predictor, and the HTTP service.
 
-In-process contenders take turns chunk by chunk (the documents are cut into
+In-process contenders take turns chunk by chunk (the pages are cut into
 ``rounds`` chunks, and every contender scores each chunk before the next chunk
 starts, in an order that rotates), so that all of them see the same machine
 load; their times are summed over the chunks. Every contender gets the same
-(segment, context) pairs, the pairs the model was trained on and that Parley
-builds at inference (model/inputs.py):
+pages: each document's segment texts, in order, as ``training.pages`` gives them
+(a document of the corpus files is one page):
 
-- the naive way: ``transformers.pipeline("text-classification")`` on each pair
-  as ``{"text": segment, "text_pair": context}``, one call per pair (batch size
-  1), torch fp32, truncated to the model's ``max_length`` with the pipeline's
-  ``truncation=True``; the label scores it returns are the model's sigmoid
-  outputs;
-- the predictor: ``Predictor.score_pairs`` on each chunk's pairs (tokenized at
-  once, sorted by length, padded batches of ``batch_size``).
+- the naive way: ``transformers.pipeline("text-classification")`` on the model
+  folder, one call per segment (the segment text alone, batch size 1), torch,
+  truncated to the model's ``page.max_length`` with the pipeline's
+  ``truncation=True``. It loads the same encoder as a sequence classifier, so it
+  costs what a naive user would pay, but the pooler that classifier reads is not
+  in the folder and gets random weights: its scores are not the model's, and no
+  benchmark compares them with the predictor's;
+- the predictor: ``Predictor.score_pages`` on each chunk's pages (cut into
+  windows, batched by length).
 
-Times include tokenization and everything from the pairs to the scores.
+Times include tokenization and everything from the segment texts to the scores.
 """
 
 import itertools
@@ -29,13 +31,18 @@ import numpy as np
 from bench_efficiency import BatchedWork, EncoderShape, batched_work
 from bench_server import Request, RssSampler, ServerProcess, run_load, warm_up
 
-from model.inputs import Pair, encode_pairs
 from model.labels import LABELS
 from model.predictor import Predictor
 from training.data import Document, read_documents
-from training.pairs import labelled_pairs
+from training.pages import corpus_pages
 
-Contender = Callable[[list[Pair]], np.ndarray]
+Page = list[str]  # the segment texts of one page, in order
+Contender = Callable[[list[Page]], np.ndarray]  # pages → one row of scores per segment, pages in order
+NAIVE_NOTE = (
+    "The naive pipeline's scores are not compared with the predictor's: it loads the model's encoder as a "
+    "sequence classifier whose pooler is not in the model folder (random weights), so only its cost is the "
+    "naive cost."
+)
 
 
 def select_documents(paths: Sequence[Path], count: int, seed: int = 0) -> list[Document]:
@@ -47,36 +54,53 @@ def select_documents(paths: Sequence[Path], count: int, seed: int = 0) -> list[D
     return [documents[index] for index in picked]
 
 
+def pages_of(documents: Sequence[Document]) -> list[Page]:
+    """The segment texts of the documents' pages, as the model reads them (one page per corpus document)."""
+    return [page.segments for page in corpus_pages(documents)]
+
+
 def naive_pipeline(model_dir: Path, device: str = "cpu", dtype: str = "float32"):
-    """The pipeline a user would write for the model folder (the weights loaded in ``dtype``)."""
+    """The pipeline a user would write for the model folder (the weights loaded in ``dtype``).
+
+    Its warning about the pooler's missing weights is silenced: the module docstring says why that is expected.
+    """
     import torch
     from transformers import pipeline
+    from transformers.utils import logging as transformers_logging
 
-    return pipeline("text-classification", model=str(model_dir), device=device, dtype=getattr(torch, dtype), top_k=None)
+    verbosity = transformers_logging.get_verbosity()
+    transformers_logging.set_verbosity_error()
+    try:
+        return pipeline(
+            "text-classification", model=str(model_dir), device=device, dtype=getattr(torch, dtype), top_k=None
+        )
+    finally:
+        transformers_logging.set_verbosity(verbosity)
 
 
 def naive_contender(classifier, max_length: int) -> Contender:
-    """One pipeline call per pair; the scores in ``LABELS`` order."""
+    """One pipeline call per segment, the segment alone; the scores in ``LABELS`` order."""
 
-    def run(pairs: list[Pair]) -> np.ndarray:
+    def run(pages: list[Page]) -> np.ndarray:
         rows = []
-        for segment, context in pairs:
-            answer = classifier({"text": segment, "text_pair": context}, truncation=True, max_length=max_length)
+        for segment in (segment for page in pages for segment in page):
+            answer = classifier(segment, truncation=True, max_length=max_length)
             if answer and isinstance(answer[0], list):
                 answer = answer[0]
             scores = {item["label"]: item["score"] for item in answer}
             rows.append([scores[label] for label in LABELS])
-        return np.asarray(rows, dtype=np.float32).reshape(len(pairs), len(LABELS))
+        return np.asarray(rows, dtype=np.float32).reshape(len(rows), len(LABELS))
 
     return run
 
 
 def predictor_contender(predictor: Predictor) -> Contender:
-    return predictor.score_pairs
+    """All the chunk's pages in one ``score_pages`` call (their windows batched together)."""
 
+    def run(pages: list[Page]) -> np.ndarray:
+        return np.concatenate(predictor.score_pages(pages))
 
-def document_pairs_of(documents: Sequence[Document], predictor: Predictor) -> list[list[Pair]]:
-    return [labelled_pairs(document, predictor.metadata.context) for document in documents]
+    return run
 
 
 def chunks(count: int, rounds: int) -> list[range]:
@@ -86,19 +110,19 @@ def chunks(count: int, rounds: int) -> list[range]:
     return [range(begin, end) for begin, end in itertools.pairwise(bounds)]
 
 
-def interleaved(contenders: dict[str, Contender], doc_pairs: Sequence[list[Pair]], rounds: int) -> dict[str, dict]:
-    """Every contender on every chunk, taking turns; seconds and scores per contender."""
+def interleaved(contenders: dict[str, Contender], pages: Sequence[Page], rounds: int) -> dict[str, dict]:
+    """Every contender on every chunk of pages, taking turns; seconds and scores per contender."""
     names = list(contenders)
     seconds = dict.fromkeys(names, 0.0)
     scores: dict[str, list[np.ndarray]] = {name: [] for name in names}
-    for turn, chunk in enumerate(chunks(len(doc_pairs), rounds)):
-        pairs = [pair for index in chunk for pair in doc_pairs[index]]
+    for turn, chunk in enumerate(chunks(len(pages), rounds)):
+        chunk_pages = [pages[index] for index in chunk]
         for name in names[turn % len(names) :] + names[: turn % len(names)]:
             started = time.perf_counter()
-            scored = contenders[name](pairs)
+            scored = contenders[name](chunk_pages)
             seconds[name] += time.perf_counter() - started
             scores[name].append(scored)
-    segments = sum(len(pairs) for pairs in doc_pairs)
+    segments = sum(len(page) for page in pages)
     return {
         name: {
             "seconds": seconds[name],
@@ -110,15 +134,15 @@ def interleaved(contenders: dict[str, Contender], doc_pairs: Sequence[list[Pair]
     }
 
 
-def predictor_work(
-    predictor: Predictor, shape: EncoderShape, doc_pairs: Sequence[list[Pair]], rounds: int
-) -> BatchedWork:
-    """The tokens and FLOPs of the predictor's calls in :func:`interleaved` (one call per chunk)."""
-    total = BatchedWork(0, 0, 0, 0, 0)
-    for chunk in chunks(len(doc_pairs), rounds):
-        pairs = [pair for index in chunk for pair in doc_pairs[index]]
-        encoded = encode_pairs(predictor.tokenizer, pairs, predictor.metadata.context)
-        total = total + batched_work(shape, [len(ids) for ids in encoded["input_ids"]], predictor.batch_size)
+def predictor_work(predictor: Predictor, shape: EncoderShape, pages: Sequence[Page], rounds: int) -> BatchedWork:
+    """The windows, tokens and FLOPs of the predictor's calls in :func:`interleaved` (one call per chunk),
+    batched as ``Predictor.score_windows`` batches them."""
+    total = BatchedWork(0, 0, 0, 0, 0, 0)
+    for chunk in chunks(len(pages), rounds):
+        lengths = [len(window.input_ids) for index in chunk for window in predictor.encode_page(pages[index])]
+        total = total + batched_work(
+            shape, lengths, predictor.batch_size, predictor.max_batch_tokens, predictor.max_padding
+        )
     return total
 
 
@@ -175,7 +199,7 @@ def throughput_table(
     service_label: str,
 ) -> dict:
     """The rows of the throughput table (in-process contenders, then the service per client count), with
-    each row's ratio to the naive pipeline and to the predictor."""
+    each row's ratio to the naive pipeline and to the predictor; its details start with :data:`NAIVE_NOTE`."""
     naive_rate, predictor_rate = measured[naive]["segments_per_second"], measured[predictor]["segments_per_second"]
     rows = [
         {"name": name, "seconds": row["seconds"], "segments_per_second": row["segments_per_second"]}
@@ -193,4 +217,4 @@ def throughput_table(
         row["vs_naive"] = row["segments_per_second"] / naive_rate
         row["vs_predictor"] = row["segments_per_second"] / predictor_rate
     segments = next(iter(measured.values()))["segments"]
-    return {"documents": documents, "seed": seed, "segments": segments, "rows": rows, "details": []}
+    return {"documents": documents, "seed": seed, "segments": segments, "rows": rows, "details": [NAIVE_NOTE]}

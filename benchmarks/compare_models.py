@@ -24,7 +24,6 @@ from realdev import REALDEV_TITLE, load_realdev, missing_note
 
 from model.labels import LABELS
 from model.predictor import Predictor
-from parley.config import load_settings
 from training.data import Document, read_documents
 from training.evaluate import EvaluationResult, apply_thresholds, compute_metrics, gold_matrix, score_documents
 
@@ -71,7 +70,6 @@ def print_errors(name: str, ranked: list[tuple[Document, int, int]], gold: np.nd
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", action="append", required=True, help="NAME=FOLDER (repeat)")
-    parser.add_argument("--config", type=Path, default=ROOT / "configs" / "default.yaml")
     parser.add_argument("--data", type=Path, default=ROOT / "data", help="folder with train/dev/test.jsonl")
     parser.add_argument("--out", type=Path, help="write the report here (markdown)")
     parser.add_argument("--worst", type=int, default=10, help="realdev documents listed per model in the report")
@@ -83,9 +81,8 @@ def main() -> None:
     sets = {"test": splits["test"], **({} if realdev is None else {"realdev": realdev})}
     results: dict[str, dict[str, EvaluationResult]] = {name: {} for name in sets}
     worst: dict[str, list[tuple[Document, int, int]]] = {}
-    context = load_settings(args.config).context
     with tempfile.TemporaryDirectory(prefix="parley-compare-") as reports:
-        for name, baseline in make_baselines(context).items():
+        for name, baseline in make_baselines().items():
             by_set = evaluate_baseline(name, baseline, splits, Path(reports), {"realdev": realdev} if realdev else {})
             for set_name, result in by_set.items():
                 results[set_name][BASELINE_TITLES[name]] = result

@@ -7,8 +7,8 @@ The input is the first ``--documents`` pages of data/test.jsonl as page text
 
 - ``per-document``: one process, each document scored alone (``predict_document``,
   as `parley classify --json` does), every core as intra-op threads;
-- ``local, 1 process``: the corpus engine, the pairs of 8 documents per forward pass,
-  every core as intra-op threads;
+- ``local, 1 process``: the corpus engine, the windows of 8 documents sharing forward
+  passes (one ``score_pages`` call), every core as intra-op threads;
 - ``local, N processes``: the same in one spawned process per core, one thread each
   (model loading included: it is part of a run).
 

@@ -18,8 +18,8 @@ The requests are drawn (seeded) from the pages of data/test.jsonl, in two profil
 - invalid: empty text, malformed JSON, a wrong content type, an unknown field, too many documents, a body over
   the size limit, a wrong method, an unknown path   (15 %); each must get its documented 4xx.
 
-On 2 CPU cores the default model scores about 10 (segment, context) pairs a second, so the short profile
-(about 1.3 pairs a request) is what lets a run of thousands of requests fit in minutes. ``--max-seconds``
+A request costs the server in proportion to its segments, so the short profile (about 1.3 segments a request)
+is what lets a run of thousands of requests fit in minutes on 2 CPU cores. ``--max-seconds``
 bounds the measured phase: no request is sent after it (those in flight finish), and the count sent is
 reported.
 

@@ -3,8 +3,8 @@
     python benchmarks/onnx_speed.py [--model models/default] [--documents 20] [--threads 2] [--repeats 5]
 
 Both predictors run on the CPU with the same threads and batch size. Latency is
-per document of data/test.jsonl (all its segments in one ``score_pairs`` call,
-as a `/v1/classify` request is scored), the backends taking turns document by
+per document of data/test.jsonl (its pages in one ``score_pages`` call, as a
+`/v1/classify` request is scored), the backends taking turns document by
 document so that both see the same machine load; the median over repeats is
 reported. Then both score the whole test split: macro-F1 over the acts and
 boilerplate F1, with the model's thresholds (as `parley evaluate`), and how
@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from model.predictor import Predictor
 from training.data import read_documents
 from training.evaluate import apply_thresholds, compute_metrics, gold_matrix, score_documents
-from training.pairs import labelled_pairs
+from training.pages import document_pages
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,18 +49,17 @@ def main() -> None:
     print(f"model {args.model}; export {predictors['onnx'].scorer.path.name}; threads {args.threads}")
     documents = read_documents([args.data])
     sample = documents[: args.documents]
-    context = predictors["torch"].metadata.context
-    doc_pairs = [labelled_pairs(document, context) for document in sample]
+    doc_pages = [[page.segments for page in document_pages(document)] for document in sample]
     for predictor in predictors.values():  # warm-up
-        predictor.score_pairs(doc_pairs[0])
+        predictor.score_pages(doc_pages[0])
     times: dict[str, list[list[float]]] = {name: [[] for _ in sample] for name in predictors}
     for _ in range(args.repeats):
-        for index, pairs in enumerate(doc_pairs):
+        for index, pages in enumerate(doc_pages):
             for name, predictor in predictors.items():
                 started = time.perf_counter()
-                predictor.score_pairs(pairs)
+                predictor.score_pages(pages)
                 times[name][index].append(time.perf_counter() - started)
-    segments = sum(len(pairs) for pairs in doc_pairs)
+    segments = sum(len(page) for pages in doc_pages for page in pages)
     print(f"\n{len(sample)} documents, {segments} segments, median of {args.repeats} runs per document")
     print("| backend | total s | ms per document (median) | segments/s |")
     print("|---|---:|---:|---:|")

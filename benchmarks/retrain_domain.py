@@ -96,7 +96,7 @@ def main() -> None:
     record = {
         "domain": args.domain,
         "device": device,
-        "settings": settings.training.model_dump(mode="json") | {"context": settings.context.model_dump()},
+        "settings": settings.training.model_dump(mode="json") | {"page": settings.page.model_dump()},
         "adapt_docs": len(adapt),
         "replay_docs": args.replay_docs,
         "held_out_docs": len(held_out),

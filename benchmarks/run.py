@@ -13,9 +13,15 @@ side in this run, with the absolute numbers beside them. See the modules:
 bench_accuracy, bench_throughput, bench_latency, bench_efficiency,
 bench_server (the `parley serve` process and the HTTP clients), bench_gpu,
 bench_optimisation, bench_machine, bench_report and load_soak.
+
+Score agreements compare real model scores only (torch fp32 against the ONNX
+exports). The naive pipeline is timed but its scores are not compared: it reads
+the model folder as a sequence classifier, whose pooler the page model does not
+have (random weights), so its cost is the naive cost but its scores are noise.
 """
 
 import argparse
+import json
 import logging
 import os
 import shlex
@@ -55,6 +61,11 @@ TORCH = "Parley predictor (torch fp32, sorted batches)"
 PREDICTOR = "Parley predictor (ONNX int8, sorted batches)"
 SERVICE = "HTTP service (ONNX int8)"
 RSS_TARGET_MIB = 1.5e9 / 2**20
+# The ablation of issue 18 (benchmarks/page_vs_pair.py): the pair model's realdev record, both predictors' speed.
+ABLATION_DIR = BENCH_DIR / "results" / "page_vs_pair"
+PAIR_RECORD = ABLATION_DIR / "pair-2.0.0" / "realdev-metrics.json"
+PREDICTOR_SPEED = ABLATION_DIR / "predictor_speed.json"
+ABLATION_REPORT = BENCH_DIR / "results" / "page_vs_pair.md"
 SOAK_CLIENTS = 32
 
 log = logging.getLogger("bench")
@@ -71,6 +82,11 @@ def main() -> None:
     threads = settings.inference.threads if args.threads is None else args.threads
     batch_size = args.batch_size or settings.inference.batch_size
     results: dict = {"machine": bench_machine.machine_info(ROOT)}
+    if ABLATION_REPORT.is_file():  # written by benchmarks/page_vs_pair.py; shown as it is
+        results["ablation"] = {
+            "source": str(ABLATION_REPORT.relative_to(ROOT)),
+            "markdown": ABLATION_REPORT.read_text(),
+        }
 
     def save() -> None:
         """Write what is measured so far: a run cut short still leaves its figures."""
@@ -133,32 +149,31 @@ def main() -> None:
     documents = bench_throughput.select_documents(
         [args.data / f"{split}.jsonl" for split in ("test", "dev", "train")], args.docs, args.seed
     )
-    doc_pairs = bench_throughput.document_pairs_of(documents, int8)
+    pages = bench_throughput.pages_of(documents)
     measured = None
     if "throughput" not in skip:
         classifier = bench_throughput.naive_pipeline(args.model)
-        contenders = {NAIVE: bench_throughput.naive_contender(classifier, int8.metadata.context.max_length)}
+        contenders = {NAIVE: bench_throughput.naive_contender(classifier, int8.metadata.page.max_length)}
         if args.torch_batched:
             contenders[TORCH] = bench_throughput.predictor_contender(predictors["torch fp32"])
         contenders[PREDICTOR] = bench_throughput.predictor_contender(int8)
         for run in contenders.values():  # warm-up
-            run(doc_pairs[0])
+            run(pages[:1])
         log.info("throughput: %d contenders on %d documents, %d rounds", len(contenders), len(documents), args.rounds)
-        measured = bench_throughput.interleaved(contenders, doc_pairs, args.rounds)
+        measured = bench_throughput.interleaved(contenders, pages, args.rounds)
         for name, row in measured.items():
             log.info("  %s: %.1f segments/s", name, row["segments_per_second"])
-        thresholds = int8.metadata.thresholds
-        compared = TORCH if TORCH in measured else PREDICTOR
-        details = [
-            f"naive pipeline (fp32) against the {compared}: the same pairs; the pipeline truncates with "
-            "`truncation=True`, Parley cuts the context first: "
-            + _agreement_text(measured, NAIVE, compared, thresholds)
-        ]
+        details = []
+        if TORCH in measured:
+            details.append(
+                f"{PREDICTOR} against the {TORCH}, on the same pages: "
+                + _agreement_text(measured, TORCH, PREDICTOR, int8.metadata.thresholds)
+            )
         if "efficiency" in results:
             for name in (PREDICTOR, TORCH):
                 if name in measured:
                     predictor = predictors["torch fp32"] if name == TORCH else int8
-                    work = bench_throughput.predictor_work(predictor, shape, doc_pairs, args.rounds)
+                    work = bench_throughput.predictor_work(predictor, shape, pages, args.rounds)
                     results["efficiency"]["predictors"][name] = bench_efficiency.efficiency(
                         work, measured[name]["seconds"], peak
                     )
@@ -187,7 +202,7 @@ def main() -> None:
                 seed=args.seed,
                 service_label=SERVICE,
             )
-            table["details"] = results["throughput_details"] + _service_details(service)
+            table["details"] += results["throughput_details"] + _service_details(service)
             table["note"] = (
                 "In-process contenders took turns over "
                 f'{args.rounds} chunks of documents; the service got one `{{"sentences": [...]}}` request per '
@@ -206,7 +221,7 @@ def main() -> None:
     if "optimisation" not in skip:
         log.info("optimisation: before/after on %d documents; profiles", args.optimisation_docs)
         before = bench_optimisation.before_predictor(int8, batch_size)
-        results["optimisation"] = bench_optimisation.report(int8, before, doc_pairs[: args.optimisation_docs])
+        results["optimisation"] = bench_optimisation.report(int8, before, pages[: args.optimisation_docs], shape)
         save()
     if not {"service", "latency"} <= skip:
         _service(args, settings, threads, batch_size, documents, splits, skip, merge)
@@ -300,7 +315,7 @@ def _accuracy(splits, predictors: dict[str, Predictor], settings) -> dict:
     """Baselines and the model on the test split and, when it is beside the clone, on realdev."""
     realdev = load_realdev()
     extra = {} if realdev is None else {"realdev": realdev}
-    baselines = bench_accuracy.baseline_rows(splits, settings.context, extra)
+    baselines = bench_accuracy.baseline_rows(splits, extra)
     out: dict = {}
     for set_name, documents in {"test": splits["test"], **extra}.items():
         rows = dict(baselines[set_name])
@@ -398,61 +413,108 @@ def _service_details(service: dict) -> list[str]:
     return lines
 
 
+def _target(name: str, measured: str, wanted: str, met: bool) -> dict:
+    return {"name": name, "measured": measured, "target": wanted, "met": bool(met)}
+
+
 def _realdev_targets(realdev: dict) -> list[dict]:
-    """Issue "Real pages I": on realdev, acts macro-F1 ≥ 0.65 and boilerplate F1 ≥ 0.88 (ONNX int8, as served),
-    and the acts ≥ 0.10 above the keyword baseline."""
+    """Issue "Real pages II": on realdev, acts macro-F1 ≥ 0.70 and boilerplate F1 ≥ 0.92 (ONNX int8, as served),
+    both above the pair model trained on the same data (its saved record, torch fp32, against the page model in
+    torch fp32); and, from "Real pages I", the acts ≥ 0.10 above the keyword baseline."""
     rows = realdev.get("rows")
     if not rows:
         return []
-    served, keyword = rows["model, ONNX int8"], rows["keyword rules"]
+    served, torch_row, keyword = rows["model, ONNX int8"], rows["model, torch fp32"], rows["keyword rules"]
     margin = served["macro_f1_acts"] - keyword["macro_f1_acts"]
+    targets = [
+        _target(
+            "realdev: acts macro-F1 (model, ONNX int8)",
+            f"{served['macro_f1_acts']:.3f}",
+            "≥ 0.70",
+            served["macro_f1_acts"] >= 0.70,
+        ),
+        _target(
+            "realdev: boilerplate F1 (model, ONNX int8)",
+            f"{served['boilerplate_f1']:.3f}",
+            "≥ 0.92",
+            served["boilerplate_f1"] >= 0.92,
+        ),
+        _target("realdev: acts macro-F1 above the keyword baseline", f"{margin:+.3f}", "≥ +0.10", margin >= 0.10),
+    ]
+    if PAIR_RECORD.is_file():
+        pair = json.loads(PAIR_RECORD.read_text(encoding="utf-8"))
+        for key, title in (("macro_f1_acts", "acts macro-F1"), ("boilerplate_f1", "boilerplate F1")):
+            targets.append(
+                _target(
+                    f"realdev: {title} above the pair model 2.0.0 (torch fp32 both)",
+                    f"{torch_row[key]:.3f} against {pair[key]:.3f}",
+                    "above",
+                    torch_row[key] > pair[key],
+                )
+            )
+    return targets
+
+
+def _agreement_targets(accuracy: dict) -> list[dict]:
+    """The int8 export keeps ≥ 99 % label agreement with torch, on each evaluation set."""
     return [
-        {
-            "name": "realdev: acts macro-F1 (model, ONNX int8)",
-            "measured": f"{served['macro_f1_acts']:.3f}",
-            "target": "≥ 0.65",
-            "met": served["macro_f1_acts"] >= 0.65,
-        },
-        {
-            "name": "realdev: boilerplate F1 (model, ONNX int8)",
-            "measured": f"{served['boilerplate_f1']:.3f}",
-            "target": "≥ 0.88",
-            "met": served["boilerplate_f1"] >= 0.88,
-        },
-        {
-            "name": "realdev: acts macro-F1 above the keyword baseline",
-            "measured": f"{margin:+.3f}",
-            "target": "≥ +0.10",
-            "met": margin >= 0.10,
-        },
+        _target(f"{set_name}: ONNX int8 label agreement with torch", f"{agreement:.2%}", "≥ 99 %", agreement >= 0.99)
+        for set_name, evaluated in accuracy.items()
+        if (agreement := evaluated.get("agreement", {}).get("model, ONNX int8", {}).get("label_agreement")) is not None
     ]
 
 
-def _targets(results: dict) -> list[dict]:
-    targets = _realdev_targets(results.get("accuracy", {}).get("realdev", {}))
+def _speed_targets(results: dict) -> list[dict]:
+    """Issue "Real pages II": the HTTP service at 8 clients ≥ 4× the naive pipeline (same run), the predictor
+    ≥ 2× the pair model's predictor (benchmarks/predictor_speed.py), p95 of a 40-segment page at 1 client
+    ≤ 400 ms."""
+    targets = []
     throughput = results.get("throughput")
     if throughput:
-        rows = {row["name"]: row for row in throughput["rows"]}
-        predictor = rows.get(PREDICTOR)
-        if predictor:
-            targets.append(
-                {
-                    "name": "predictor (ONNX int8) throughput against the naive pipeline",
-                    "measured": f"{predictor['vs_naive']:.2f}×",
-                    "target": "≥ 4×",
-                    "met": predictor["vs_naive"] >= 4,
-                }
-            )
         eight = next((row for row in throughput["rows"] if row.get("concurrency") == 8), None)
         if eight:
             targets.append(
-                {
-                    "name": "HTTP service at 8 clients against the predictor alone",
-                    "measured": f"{eight['vs_predictor']:.0%}",
-                    "target": "≥ 80 %",
-                    "met": eight["vs_predictor"] >= 0.8,
-                }
+                _target(
+                    "HTTP service at 8 clients against the naive pipeline",
+                    f"{eight['vs_naive']:.2f}×",
+                    "≥ 4×",
+                    eight["vs_naive"] >= 4,
+                )
             )
+            targets.append(
+                _target(
+                    "HTTP service at 8 clients against the predictor alone",
+                    f"{eight['vs_predictor']:.0%}",
+                    "≥ 80 %",
+                    eight["vs_predictor"] >= 0.8,
+                )
+            )
+    if PREDICTOR_SPEED.is_file():
+        speed = json.loads(PREDICTOR_SPEED.read_text(encoding="utf-8"))
+        rates = {row["kind"]: row["segments_per_second_best"] for row in speed.values()}
+        if {"pair", "page"} <= set(rates):
+            ratio = rates["page"] / rates["pair"]
+            targets.append(
+                _target("predictor (ONNX int8) against the pair model's predictor", f"{ratio:.2f}×", "≥ 2×", ratio >= 2)
+            )
+    latency = results.get("latency")
+    if latency:
+        one = next((run for run in latency["runs"] if run["concurrency"] == 1), None)
+        if one:
+            targets.append(
+                _target(
+                    f"p95 latency of a {latency['segments']}-segment page, 1 client",
+                    f"{one['p95']:.0f} ms",
+                    "≤ 400 ms",
+                    one["p95"] <= 400,
+                )
+            )
+    return targets
+
+
+def _targets(results: dict) -> list[dict]:
+    accuracy = results.get("accuracy", {})
+    targets = _realdev_targets(accuracy.get("realdev", {})) + _agreement_targets(accuracy) + _speed_targets(results)
     efficiency = results.get("efficiency", {}).get("predictors", {}).get(PREDICTOR)
     if efficiency:
         targets.append(

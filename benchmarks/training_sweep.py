@@ -5,12 +5,13 @@ reads its dev macro-F1 over the four acts after threshold tuning, as `parley
 train` stores it. The test split is never read: the choice is made on dev.
 
 A variant's cost is the number of padded tokens its training batches hold over
-all its epochs, counted with the same sampler the Trainer uses (on a CPU a
-training step takes time in proportion to the tokens of its padded batch). It
-is given relative to the current settings, so a variant of cost 1.0 or less
-keeps `make model` within the time the current settings take. The chosen
-variant is the best on dev among those that cost no more than --max-cost; its
-full settings are written to runs/training-sweep/chosen.yaml.
+all its epochs: the windows ``training.train.build_dataset`` makes, ordered by
+the same sampler the Trainer uses and padded as its collator pads them (on a
+CPU a training step takes time about in proportion to the tokens of its padded
+batch). It is given relative to the current settings, so a variant of cost 1.0
+or less keeps `make model` within about the time the current settings take.
+The chosen variant is the best on dev among those that cost no more than
+--max-cost; its full settings are written to runs/training-sweep/chosen.yaml.
 
     python benchmarks/training_sweep.py [--plan] [--backbone DIR] [--max-cost 1.0]
 
@@ -35,39 +36,23 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from model.backbones import resolve_backbone  # noqa: E402
-from model.inputs import encode_pairs  # noqa: E402
 from parley.config import Settings, load_settings  # noqa: E402
 from training.data import Document, read_documents  # noqa: E402
-from training.pairs import corpus_pairs  # noqa: E402
-from training.train import train  # noqa: E402
+from training.train import WindowCollator, build_dataset, train  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 WORK = ROOT / "runs" / "training-sweep"
 
-# Overrides of configs/default.yaml, as "section.key": value.
+# Overrides of configs/default.yaml, as "section.key": value: the sampling of windows, the epochs, the learning
+# rate and the windows per step. Not the page settings: padded tokens do not price a change of window length,
+# whose attention cost grows with its square.
 VARIANTS: dict[str, dict[str, object]] = {
     "current": {},
     "grouped": {"training.sampling": "group_by_length"},
-    "grouped-4ep": {"training.sampling": "group_by_length", "training.epochs": 4},
-    "grouped-4ep-lr1e-4": {
-        "training.sampling": "group_by_length",
-        "training.epochs": 4,
-        "training.learning_rate": 1e-4,
-    },
-    "grouped-5ep-lr1e-4-short": {
-        "training.sampling": "group_by_length",
-        "training.epochs": 5,
-        "training.learning_rate": 1e-4,
-        "context.max_chars_per_neighbour": 40,
-        "context.max_length": 112,
-    },
-    "grouped-4ep-lr1e-4-batch32": {
-        "training.sampling": "group_by_length",
-        "training.epochs": 4,
-        "training.learning_rate": 1e-4,
-        "training.batch_size": 32,
-    },
-    "grouped-8ep": {"training.sampling": "group_by_length", "training.epochs": 8},
+    "4ep": {"training.epochs": 4},
+    "6ep": {"training.epochs": 6},
+    "lr5e-5": {"training.learning_rate": 5e-5},
+    "batch8": {"training.batch_size": 8},
 }
 
 
@@ -80,9 +65,10 @@ def with_overrides(settings: Settings, overrides: dict[str, object]) -> Settings
 
 
 def padded_tokens_per_epoch(settings: Settings, documents: list[Document], tokenizer) -> int:
-    """Tokens in one epoch of padded training batches, batched as the Trainer's sampler batches them."""
-    pairs = corpus_pairs(documents, settings.context)
-    lengths = [len(ids) for ids in encode_pairs(tokenizer, pairs, settings.context)["input_ids"]]
+    """Tokens in one epoch of padded training batches, batched as the Trainer's sampler batches the windows
+    and padded as ``WindowCollator`` pads them."""
+    dataset = build_dataset(tokenizer, documents, settings.page)
+    lengths = [len(ids) for ids in dataset["input_ids"]]
     batch = settings.training.batch_size
     generator = torch.Generator().manual_seed(settings.training.seed)
     if settings.training.sampling == "group_by_length":
@@ -90,9 +76,10 @@ def padded_tokens_per_epoch(settings: Settings, documents: list[Document], token
     else:
         order = torch.randperm(len(lengths), generator=generator).tolist()
     ordered = np.array(lengths)[order]
+    multiple = WindowCollator.PAD_MULTIPLE
     return int(
         sum(
-            ordered[start : start + batch].max() * len(ordered[start : start + batch])
+            -(-ordered[start : start + batch].max() // multiple) * multiple * len(ordered[start : start + batch])
             for start in range(0, len(ordered), batch)
         )
     )

@@ -1,8 +1,8 @@
 """What a Parley model carries besides its weights, in its ``config.json``.
 
 Under the key ``parley``: its name and version, the backbone it was fine-tuned
-from, the per-label thresholds tuned on the dev split, and the context settings
-it was trained with (inference must build its inputs the same way). Keeping
+from, the per-label thresholds tuned on the dev split, and the page settings
+it was trained with (inference must build its windows the same way). Keeping
 all of it in the HF config means any HF tool still loads the model, and the
 model folder is the only thing to ship.
 """
@@ -10,15 +10,21 @@ model folder is the only thing to ship.
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from transformers import PretrainedConfig
 
-from model.inputs import ContextSettings
 from model.labels import LABELS
+from model.pages import PageSettings
 
 CONFIG_KEY = "parley"
 DEFAULT_THRESHOLD = 0.5
+# Models of Parley 2 and earlier read one (segment, context) pair per segment; their metadata has this key.
+PAIR_FORMAT_KEY = "context"
 
 
 class MetadataError(ValueError):
     """A model's ``parley`` metadata is malformed."""
+
+
+class PairFormatError(MetadataError):
+    """A model of the pair format (Parley 2 and earlier), which this version cannot run."""
 
 
 class ModelMetadata(BaseModel):
@@ -28,7 +34,7 @@ class ModelMetadata(BaseModel):
     version: str = "0.0.0"
     backbone: str = "unknown"
     thresholds: dict[str, float] = Field(default_factory=lambda: dict.fromkeys(LABELS, DEFAULT_THRESHOLD))
-    context: ContextSettings = ContextSettings()
+    page: PageSettings = PageSettings()
 
     @field_validator("thresholds")
     @classmethod
@@ -46,6 +52,13 @@ def read_metadata(config: PretrainedConfig) -> ModelMetadata | None:
     raw = getattr(config, CONFIG_KEY, None)
     if raw is None:
         return None
+    if isinstance(raw, dict) and PAIR_FORMAT_KEY in raw and "page" not in raw:
+        raise PairFormatError(
+            f"{raw.get('name', 'this model')} {raw.get('version', '')} is a model of the pair format (Parley 2 "
+            "and earlier: one (segment, context) pair per segment), which this Parley no longer runs: it reads "
+            "whole pages in windows. Retrain it on the same data with `parley train` (`make model` for the "
+            "default model), or serve it with Parley 2.x"
+        )
     try:
         return ModelMetadata.model_validate(raw)
     except ValidationError as error:

@@ -1,9 +1,18 @@
-"""Labelled segments from article text, with any Parley model folder.
+"""Labelled segments from page text, with any Parley model folder: the one labelling pipeline.
 
-The model is a plain ``AutoModelForSequenceClassification`` with one sigmoid
-output per label (``model.labels.LABELS``). A label is on when its score
-reaches the model's threshold for it; a segment judged boilerplate gets no act
-labels (DESIGN.md).
+Page text → segments (model/segment.py) → windows (model/pages.py) → one
+forward pass per window → each segment's five scores → labels. The HTTP
+service, ``parley classify``, ``parley evaluate``, training's threshold tuning,
+the export's parity check and the benchmarks all score pages through
+:meth:`Predictor.score_pages` (or its two halves, :meth:`Predictor.encode_page`
+and :meth:`Predictor.score_encoded`, which the service's micro-batcher calls
+apart so that the windows of concurrent requests share forward passes).
+
+The model is a plain ``AutoModelForTokenClassification`` with one output per
+label (``model.labels.LABELS``); a segment's logits are pooled from its tokens
+and its scores are their sigmoids. A label is on when its score reaches the
+model's threshold for it; a segment judged boilerplate gets no act labels
+(DESIGN.md).
 
 The forward pass is a scorer (model/scorers.py): torch, or ONNX Runtime on an
 export made by ``parley export MODEL --onnx [--int8]``.
@@ -17,11 +26,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer, PreTrainedTokenizerBase
+from transformers import AutoConfig, AutoModelForTokenClassification, AutoTokenizer, PreTrainedTokenizerBase
 
-from model.inputs import Pair, document_pairs, encode_pairs
 from model.labels import ACTS, BOILERPLATE, LABELS
 from model.metadata import MetadataError, ModelMetadata, read_metadata
+from model.pages import Window, pad_windows, page_windows, pool_segments
 from model.scorers import (
     ONNX_DIR,
     ONNX_FILES,
@@ -30,6 +39,7 @@ from model.scorers import (
     ScorerError,
     TorchScorer,
     find_onnx_export,
+    sigmoid,
     stale_export_reason,
 )
 from model.segment import segment_text
@@ -202,19 +212,11 @@ class Predictor:
             check_model_files(Path(path), weights=onnx_file is None)
         try:
             tokenizer = AutoTokenizer.from_pretrained(source)
-            if onnx_file is None:
-                model, loading = AutoModelForSequenceClassification.from_pretrained(
-                    source, dtype=torch.float32, output_loading_info=True
-                )
-                config = model.config
-            else:
-                config = AutoConfig.from_pretrained(source)
+            config = AutoConfig.from_pretrained(source)
         except OSError as error:
             raise ModelLoadError(_not_found_message(path, error)) from error
-        except Exception as error:  # safetensors, tokenizers and json raise their own types for damaged files
+        except Exception as error:  # tokenizers and json raise their own types for damaged files
             raise ModelLoadError(_corrupt_message(path, error)) from error
-        if onnx_file is None:
-            _check_loading_info(path, loading)
         check_labels(config, path)
         try:
             metadata = read_metadata(config)
@@ -225,6 +227,13 @@ class Predictor:
             metadata = ModelMetadata(name=Path(path).name, backbone=config.model_type)
         if onnx_file is not None:
             return cls._onnx(onnx_file, tokenizer, metadata, batch_size=batch_size, threads=threads)
+        try:
+            model, loading = AutoModelForTokenClassification.from_pretrained(
+                source, dtype=torch.float32, output_loading_info=True
+            )
+        except Exception as error:  # safetensors raises its own types for damaged files
+            raise ModelLoadError(_corrupt_message(path, error)) from error
+        _check_loading_info(path, loading)
         if torch_device.type == "cuda":
             model = model.half()
         model.to(torch_device).eval()
@@ -247,8 +256,8 @@ class Predictor:
         except ScorerError as error:
             raise ModelLoadError(str(error)) from error
         predictor = cls(scorer, tokenizer, metadata, batch_size=batch_size)
-        try:  # one pair through the session: a file that loads may still not run with this tokenizer's ids
-            predictor.score_pairs(document_pairs(["Bonjour."], metadata.context))
+        try:  # one page through the session: a file that loads may still not run with this tokenizer's ids
+            predictor.score_pages([["Bonjour."]])
         except Exception as error:
             raise ModelLoadError(
                 f"the ONNX file {onnx_file} does not run with this model's inputs ({type(error).__name__}: "
@@ -260,33 +269,57 @@ class Predictor:
     def predict_document(self, text: str, language: str = "fr") -> list[SegmentPrediction]:
         """Segment page text and label every segment; offsets point into ``text``."""
         segments = segment_text(text, language)
-        scores = self.score_pairs(document_pairs([s.text for s in segments], self.metadata.context))
+        (scores,) = self.score_pages([[segment.text for segment in segments]])
         return [
             self.prediction(index, segment.text, row, segment.start, segment.end)
             for index, (segment, row) in enumerate(zip(segments, scores, strict=True))
         ]
 
     def predict_segments(self, segments: Sequence[str]) -> list[SegmentPrediction]:
-        """Label segments taken as one document, in order (no offsets)."""
-        scores = self.score_pairs(document_pairs(list(segments), self.metadata.context))
+        """Label segments taken as one page, in order (no offsets)."""
+        (scores,) = self.score_pages([list(segments)])
         return [
             self.prediction(index, text, row) for index, (text, row) in enumerate(zip(segments, scores, strict=True))
         ]
 
-    def score_pairs(self, pairs: Sequence[Pair]) -> np.ndarray:
-        """Sigmoid scores, one row per pair and one column per label.
+    def score_pages(self, pages: Sequence[Sequence[str]]) -> list[np.ndarray]:
+        """Sigmoid scores for the segments of each page: one array per page, one row per segment and one
+        column per label. The windows of all the pages are batched together."""
+        return self.score_encoded([self.encode_page(segments) for segments in pages])
 
-        Pairs are batched by token length (:func:`length_batches`) so that little
-        padding is computed; rows come back in the order of ``pairs``.
+    def encode_page(self, segments: Sequence[str]) -> list[Window]:
+        """The windows that score one page (tokenization only: no forward pass)."""
+        return page_windows(self.tokenizer, segments, self.metadata.page)
+
+    def score_encoded(self, pages: Sequence[Sequence[Window]]) -> list[np.ndarray]:
+        """:meth:`score_pages` for pages already cut into windows by :meth:`encode_page`."""
+        windows = [window for page in pages for window in page]
+        rows = iter(self.score_windows(windows))
+        empty = np.zeros((0, len(LABELS)), dtype=np.float32)
+        return [
+            np.concatenate([window.answered_rows(next(rows)) for window in page]) if page else empty for page in pages
+        ]
+
+    def score_windows(self, windows: Sequence[Window]) -> list[np.ndarray]:
+        """Sigmoid scores of every segment each window holds (``count`` rows per window), in order.
+
+        Windows are batched by token length (:func:`length_batches`) so that little
+        padding is computed.
         """
-        scores = np.zeros((len(pairs), len(LABELS)), dtype=np.float32)
-        if not pairs:
-            return scores
-        encoded = encode_pairs(self.tokenizer, pairs, self.metadata.context)
-        lengths = [len(ids) for ids in encoded["input_ids"]]
+        scores: list[np.ndarray] = [np.zeros((0, len(LABELS)), dtype=np.float32)] * len(windows)
+        lengths = [len(window.input_ids) for window in windows]
         for rows in length_batches(lengths, self.batch_size, self.max_batch_tokens, self.max_padding):
-            batch = self.tokenizer.pad({key: [encoded[key][i] for i in rows] for key in encoded}, return_tensors="np")
-            scores[rows] = self.scorer.scores(batch)
+            batch = pad_windows(
+                [windows[row].input_ids for row in rows],
+                [windows[row].segment_ids for row in rows],
+                self.tokenizer.pad_token_id,
+            )
+            segment_ids = torch.from_numpy(batch.pop("segment_ids"))
+            inputs = {name: batch[name] for name in self.tokenizer.model_input_names if name in batch}
+            logits = torch.from_numpy(self.scorer.logits(inputs))
+            pooled = sigmoid(pool_segments(logits, segment_ids).numpy())
+            for position, row in enumerate(rows):
+                scores[row] = pooled[position, : windows[row].count]
         return scores
 
     def labels_for(self, scores: np.ndarray) -> tuple[bool, list[str]]:

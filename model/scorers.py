@@ -1,8 +1,9 @@
-"""The forward pass behind ``Predictor.score_pairs``: torch or ONNX Runtime.
+"""The forward pass behind ``Predictor.score_windows``: torch or ONNX Runtime.
 
-A scorer takes one padded batch (int64 numpy arrays, named as the tokenizer
-names them) and gives its sigmoid scores, one row per pair and one column per
-label. Batching, thresholds and labels stay in ``Predictor``, shared by both.
+A scorer takes one padded batch of windows (int64 numpy arrays, named as the
+tokenizer names them) and gives its logits, ``[windows, tokens, labels]``.
+Windows, batching, pooling, thresholds and labels stay in ``Predictor``, shared
+by both.
 
 An ONNX export (``parley export MODEL --onnx [--int8]``, training/export.py)
 lives in ``MODEL/onnx/``: ``model.int8.onnx`` or ``model.onnx``, with the
@@ -41,8 +42,8 @@ class Scorer(Protocol):
     backend: str  # "torch" or "onnx"
     device: torch.device
 
-    def scores(self, batch: Mapping[str, np.ndarray]) -> np.ndarray:
-        """Sigmoid scores (float32), one row per row of ``batch``."""
+    def logits(self, batch: Mapping[str, np.ndarray]) -> np.ndarray:
+        """Token logits (float32), ``[windows, tokens, labels]`` for a ``[windows, tokens]`` batch."""
         ...
 
 
@@ -53,19 +54,18 @@ class TorchScorer:
         self.model = model
         self.device = device
 
-    def scores(self, batch: Mapping[str, np.ndarray]) -> np.ndarray:
+    def logits(self, batch: Mapping[str, np.ndarray]) -> np.ndarray:
         with torch.inference_mode():
             inputs = {name: torch.from_numpy(np.asarray(array)).to(self.device) for name, array in batch.items()}
-            logits = self.model(**inputs).logits
-            return torch.sigmoid(logits.float()).cpu().numpy()
+            return self.model(**inputs).logits.float().cpu().numpy()
 
 
 class OnnxScorer:
     """An ONNX Runtime session on the CPU, checked against the model it stands for.
 
     ``tokenizer_inputs`` are the names the model's tokenizer gives; the file must
-    take ``input_ids`` and nothing the tokenizer does not give, and must have one
-    output (the logits) per label.
+    take ``input_ids`` and nothing the tokenizer does not give, and must give
+    token logits with one column per label.
     """
 
     backend = "onnx"
@@ -95,12 +95,14 @@ class OnnxScorer:
         self.output_name = outputs[0].name
         self._check_output(outputs, num_labels)
 
-    def scores(self, batch: Mapping[str, np.ndarray]) -> np.ndarray:
+    def logits(self, batch: Mapping[str, np.ndarray]) -> np.ndarray:
         feeds = {name: np.asarray(batch[name], dtype=np.int64) for name in self.input_names}
         (logits,) = self.session.run([self.output_name], feeds)
-        if logits.shape != (len(feeds["input_ids"]), self.num_labels):
-            raise ScorerError(f"{self.path} gave logits of shape {logits.shape}, not (batch, {self.num_labels})")
-        return sigmoid(np.asarray(logits, dtype=np.float32))
+        if logits.shape != (*feeds["input_ids"].shape, self.num_labels):
+            raise ScorerError(
+                f"{self.path} gave logits of shape {logits.shape}, not (windows, tokens, {self.num_labels})"
+            )
+        return np.asarray(logits, dtype=np.float32)
 
     def _check_inputs(self, tokenizer_inputs: set[str]) -> None:
         unknown = [name for name in self.input_names if name not in tokenizer_inputs]
@@ -119,11 +121,12 @@ class OnnxScorer:
 
     def _check_output(self, outputs, num_labels: int) -> None:
         shape = outputs[0].shape
-        if len(shape) != 2 or (isinstance(shape[1], int) and shape[1] != num_labels):
+        if len(shape) != 3 or (isinstance(shape[2], int) and shape[2] != num_labels):
             raise ScorerError(
                 f"{self.path} gives {outputs[0].name} of shape {shape}; the model has {num_labels} labels, "
-                f"so a matching export gives [batch, {num_labels}]. It is not an export of this model: "
-                "export it again with `parley export MODEL --onnx [--int8]`."
+                f"so a matching export gives [windows, tokens, {num_labels}]. It is not an export of this "
+                "page model (an export of a pair-format model gives [batch, labels]): export it again with "
+                "`parley export MODEL --onnx [--int8]`."
             )
 
 

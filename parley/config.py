@@ -10,7 +10,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from model.inputs import ContextSettings
+from model.pages import PageSettings
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "configs" / "default.yaml"
 
@@ -73,12 +73,12 @@ class TrainingSettings(_Section):
     output_dir: Path = Path("models/default")
     checkpoint_dir: Path = Path("runs")
     model_name: str = "parley-default"
-    model_version: str = "2.0.0"
-    epochs: float = Field(2.0, gt=0)
-    learning_rate: float = Field(5e-5, gt=0)
+    model_version: str = "3.0.0"
+    epochs: float = Field(5.0, gt=0)
+    learning_rate: float = Field(1e-4, gt=0)
     head_learning_rate: float = Field(1e-3, gt=0)
-    batch_size: int = Field(16, ge=1)
-    # group_by_length: less padding, but it collapsed training on the corpus (configs/default.yaml).
+    # Windows per step.
+    batch_size: int = Field(4, ge=1)
     sampling: Literal["random", "group_by_length"] = "random"
     eval_batch_size: int = Field(64, ge=1)
     gradient_accumulation_steps: int = Field(1, ge=1)
@@ -95,7 +95,7 @@ class TrainingSettings(_Section):
 
 class Settings(_Section):
     model: ModelSettings = ModelSettings()
-    context: ContextSettings = ContextSettings()
+    page: PageSettings = PageSettings()
     inference: InferenceSettings = InferenceSettings()
     segmentation: SegmentationSettings = SegmentationSettings()
     serving: ServingSettings = ServingSettings()
@@ -115,6 +115,11 @@ def load_settings(path: Path | str = DEFAULT_CONFIG_PATH) -> Settings:
         raw = {}
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping of sections, got {type(raw).__name__}")
+    if "context" in raw:
+        raise ConfigError(
+            f"{path}: the `context` section set up the pair models of Parley 2; page models read a `page` "
+            "section instead (see configs/default.yaml)"
+        )
     try:
         return Settings.model_validate(raw)
     except ValidationError as error:

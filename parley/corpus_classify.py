@@ -17,7 +17,7 @@ the rest is appended. No document is lost or written twice.
 Engines:
 
 - ``local`` (default): this machine. Documents are labelled in chunks whose
-  (segment, context) pairs share forward passes, in ``workers`` processes with
+  windows share forward passes, in ``workers`` processes with
   the cores shared among them (one process with every core as intra-op threads
   when ``workers`` is 1). Output follows the input order.
 - ``ray`` (extra ``[ray]``): Ray Data on the Ray cluster of ``RAY_ADDRESS`` (or a
@@ -40,13 +40,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from model.inputs import document_pairs
 from model.predictor import Predictor
 from model.segment import segment_text
 from serve.schemas import ModelInfo, SentenceResult, model_info
 
 ENGINES = ("local", "ray")
-# Documents labelled together: their pairs share forward passes (a news page has ~10-40 segments).
+# Documents labelled together: their windows share forward passes (a news page has ~10-40 segments).
 CHUNK_DOCUMENTS = 8
 
 DocumentId = str | int
@@ -204,13 +203,12 @@ def completed_ids(output: Path) -> set[DocumentId]:
 def label_documents(predictor: Predictor, documents: list[CorpusDocument], language: str) -> list[str]:
     """One output line (JSON, no line break) per document.
 
-    The pairs of all the documents go to the model together, so short documents
-    still fill its batches; each segment gets the context of its own document,
-    exactly as ``Predictor.predict_document`` (text) and ``predict_segments``
-    (segments) give it.
+    The windows of all the documents go to the model together
+    (``Predictor.score_pages``), so short documents still fill its batches; each
+    document is read as its own page, exactly as ``Predictor.predict_document``
+    (text) and ``predict_segments`` (segments) read it.
     """
     cut: list[tuple[list[str], list[tuple[int | None, int | None]]]] = []
-    pairs = []
     for document in documents:
         if document.text is not None:
             segments = segment_text(document.text, document.language or language)
@@ -220,14 +218,10 @@ def label_documents(predictor: Predictor, documents: list[CorpusDocument], langu
             texts = list(document.segments or ())
             spans = [(None, None)] * len(texts)
         cut.append((texts, spans))
-        pairs.extend(document_pairs(texts, predictor.metadata.context))
-    scores = predictor.score_pairs(pairs)
+    scores = predictor.score_pages([texts for texts, _ in cut])
     info = model_info(predictor)
     lines = []
-    first = 0
-    for document, (texts, spans) in zip(documents, cut, strict=True):
-        rows = scores[first : first + len(texts)]
-        first += len(texts)
+    for document, (texts, spans), rows in zip(documents, cut, scores, strict=True):
         sentences = [
             SentenceResult.model_validate(predictor.prediction(index, text, row, start, end), from_attributes=True)
             for index, (text, (start, end), row) in enumerate(zip(texts, spans, rows, strict=True))

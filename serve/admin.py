@@ -31,7 +31,6 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
-from model.inputs import document_pairs
 from model.labels import LABELS
 from model.predictor import ModelLoadError, Predictor
 from model.segment import segment_text
@@ -132,7 +131,7 @@ def self_check(predictor: Predictor) -> None:
     if list(thresholds) != list(LABELS) or not all(np.isfinite(v) and 0 <= v <= 1 for v in thresholds.values()):
         raise ModelLoadError(f"its thresholds {thresholds} are not one value in [0, 1] per label")
     segments = [segment.text for segment in segment_text(SELF_CHECK_TEXT, "fr")]
-    scores = np.asarray(predictor.score_pairs(document_pairs(segments, predictor.metadata.context)))
+    (scores,) = predictor.score_pages([segments])
     if scores.shape != (len(segments), len(LABELS)):
         raise ModelLoadError(f"it scored the self-check page as shape {scores.shape}, not {(len(segments), 5)}")
     if not np.all(np.isfinite(scores)) or scores.min() < 0 or scores.max() > 1:
@@ -192,7 +191,7 @@ async def reload(payload: ReloadRequest, request: Request, service: ServiceDep) 
             if not _is_folder(folder):
                 raise ModelLoadError(f"there is no folder {payload.model!r} under serving.models_root")
             if not _has_parley_metadata(folder):
-                raise ModelLoadError("its config.json has no Parley metadata (thresholds, context settings)")
+                raise ModelLoadError("its config.json has no Parley metadata (thresholds, page settings)")
             predictor = await asyncio.to_thread(_load_and_check, settings, folder)
         except Exception as error:  # whatever went wrong, the old model stays and the answer says why
             request.app.state.metrics.reloads.labels("failed").inc()

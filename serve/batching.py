@@ -1,11 +1,13 @@
 """Micro-batching: concurrent requests share the model's forward passes.
 
-Each request puts its (segment, context) pairs on one asyncio queue. A single
-worker task takes the oldest waiting request, then keeps adding requests for at
-most ``max_wait_ms`` or until ``max_batch_size`` pairs are pooled, scores the
-pool with one call in a worker thread (the event loop keeps accepting
-requests meanwhile), and hands each request back its own rows. While one pool
-is being scored the next one fills up, so throughput grows with concurrency.
+Each request puts its pages, already cut into windows
+(``Predictor.encode_page``), on one asyncio queue. A single worker task takes
+the oldest waiting request, then keeps adding requests for at most
+``max_wait_ms`` or until ``max_batch_size`` windows are pooled, scores the pool
+with one call of ``Predictor.score_encoded`` in a worker thread (the event loop
+keeps accepting requests meanwhile), and hands each request back the scores of
+its own pages. While one pool is being scored the next one fills up, so
+throughput grows with concurrency.
 
 A request is never split across pools: one larger than ``max_batch_size`` is
 scored alone, and one that would overflow a pool waits for the next.
@@ -18,30 +20,35 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from model.inputs import Pair
+from model.pages import Window
 from serve.logs import log_error
 
 logger = logging.getLogger(__name__)
 
-Scorer = Callable[[Sequence[Pair]], np.ndarray]
+Page = Sequence[Window]
+PageScorer = Callable[[Sequence[Page]], list[np.ndarray]]
 BatchObserver = Callable[[int, int], None]
 
 
 @dataclass
 class _Job:
-    pairs: Sequence[Pair]
+    pages: Sequence[Page]
     future: asyncio.Future = field(repr=False)
+
+    @property
+    def windows(self) -> int:
+        return sum(len(page) for page in self.pages)
 
 
 class MicroBatcher:
-    """Pools the pairs of concurrent requests into shared calls of ``score``.
+    """Pools the pages of concurrent requests into shared calls of ``score``.
 
-    ``observe(pairs, requests)`` is called after every pooled call, for metrics.
+    ``observe(windows, requests)`` is called after every pooled call, for metrics.
     """
 
     def __init__(
         self,
-        score: Scorer,
+        score: PageScorer,
         *,
         max_batch_size: int,
         max_wait_ms: float,
@@ -75,53 +82,53 @@ class MicroBatcher:
             job.future.cancel()
         self._carried = None
 
-    async def score(self, pairs: Sequence[Pair]) -> np.ndarray:
-        """Scores for ``pairs``, one row per pair, scored together with other requests' pairs."""
-        if not pairs:
-            return self._score(pairs)
-        job = _Job(pairs, asyncio.get_running_loop().create_future())
+    async def score(self, pages: Sequence[Page]) -> list[np.ndarray]:
+        """Scores for each of ``pages`` (one row per segment), scored together with other requests' windows."""
+        job = _Job(pages, asyncio.get_running_loop().create_future())
+        if not job.windows:
+            return self._score(pages)
         self._queue.put_nowait(job)
         return await job.future
 
     async def _run(self) -> None:
         while True:
             batch = await self._next_batch()
-            pairs = [pair for job in batch for pair in job.pairs]
+            pages = [page for job in batch for page in job.pages]
+            windows = sum(job.windows for job in batch)
             try:
-                scores = await asyncio.to_thread(self._score, pairs)
+                scores = await asyncio.to_thread(self._score, pages)
             except asyncio.CancelledError:
                 for job in batch:
                     job.future.cancel()
                 raise
             except Exception as error:
-                log_error(logger, "scoring a batch of %d pairs failed", len(pairs), error=error)
+                log_error(logger, "scoring a batch of %d windows failed", windows, error=error)
                 for job in batch:
                     if not job.future.done():
                         job.future.set_exception(error)
                 continue
             if self._observe is not None:
-                self._observe(len(pairs), len(batch))
+                self._observe(windows, len(batch))
             offset = 0
             for job in batch:
-                rows = scores[offset : offset + len(job.pairs)]
-                offset += len(job.pairs)
                 if not job.future.done():  # its request may have timed out
-                    job.future.set_result(rows)
+                    job.future.set_result(scores[offset : offset + len(job.pages)])
+                offset += len(job.pages)
 
     async def _next_batch(self) -> list[_Job]:
         """Wait for a request, then pool the ones that come within ``max_wait``."""
         first = await self._next_job(None)
-        batch, size = [first], len(first.pairs)
+        batch, size = [first], first.windows
         deadline = asyncio.get_running_loop().time() + self._max_wait
         while size < self._max_batch_size:
             job = await self._next_job(deadline)
             if job is None:
                 break
-            if size + len(job.pairs) > self._max_batch_size:
+            if size + job.windows > self._max_batch_size:
                 self._carried = job
                 break
             batch.append(job)
-            size += len(job.pairs)
+            size += job.windows
         return batch
 
     async def _next_job(self, deadline: float | None) -> _Job | None:

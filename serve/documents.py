@@ -1,16 +1,15 @@
 """Posted documents to model inputs, and model scores back to answers, within the service's limits.
 
-A document is cut into segments (or arrives as sentences), checked against
-the limits, and paired with its context exactly as ``Predictor`` does; a
-segment longer than ``max_chars_per_segment`` is cut for the model only, and
-its answer says so.
+A document is cut into segments (or arrives as sentences) and checked against
+the limits; the model reads its segments as ``Predictor`` does. A segment
+longer than ``max_chars_per_segment`` is cut for the model only, and its answer
+says so.
 """
 
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from model.inputs import ContextSettings, Pair, document_pairs
 from model.predictor import Predictor
 from model.segment import segment_text
 from parley.config import ServingSettings
@@ -45,9 +44,9 @@ def document_from_sentences(name: str, sentences: list[str], limits: ServingSett
     return Document(name, list(sentences))
 
 
-def model_pairs(document: Document, context: ContextSettings, max_chars: int) -> list[Pair]:
-    """The document's (segment, context) pairs, each segment cut to ``max_chars``."""
-    return document_pairs([segment[:max_chars] for segment in document.segments], context)
+def model_segments(document: Document, max_chars: int) -> list[str]:
+    """The document's segments as the model reads them: each cut to ``max_chars``."""
+    return [segment[:max_chars] for segment in document.segments]
 
 
 def answers(predictor: Predictor, document: Document, scores: np.ndarray, max_chars: int) -> list[ApiSentence]:

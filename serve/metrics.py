@@ -7,7 +7,7 @@ in one process, as they do in the tests, without their counts mixing.
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
-PAIR_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
+WINDOW_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
 REQUEST_BUCKETS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 64)
 
 
@@ -29,15 +29,15 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
-        self.batch_pairs = Histogram(
-            "parley_batch_pairs",
-            "(segment, context) pairs scored together in one pooled model call.",
-            buckets=PAIR_BUCKETS,
+        self.batch_windows = Histogram(
+            "parley_batch_windows",
+            "Page windows scored together in one pooled model call.",
+            buckets=WINDOW_BUCKETS,
             registry=self.registry,
         )
         self.batch_requests = Histogram(
             "parley_batch_requests",
-            "Requests whose pairs shared one pooled model call.",
+            "Requests whose windows shared one pooled model call.",
             buckets=REQUEST_BUCKETS,
             registry=self.registry,
         )
@@ -60,8 +60,8 @@ class Metrics:
             registry=self.registry,
         )
 
-    def observe_batch(self, pairs: int, requests: int) -> None:
-        self.batch_pairs.observe(pairs)
+    def observe_batch(self, windows: int, requests: int) -> None:
+        self.batch_windows.observe(windows)
         self.batch_requests.observe(requests)
 
     def render(self) -> bytes:

@@ -95,7 +95,7 @@ class ClassifyRequest(BaseModel):
 
     text: str | None = Field(None, description="Page text as scraped; Parley cuts it into segments, with offsets.")
     sentences: list[str] | None = Field(
-        None, description="Segments of one document, in order; each gets its neighbours as context. No offsets."
+        None, description="Segments of one document, in order; the model reads them as one page. No offsets."
     )
     language: Language = None
 

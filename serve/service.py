@@ -15,11 +15,10 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
-from model.inputs import document_pairs
 from model.predictor import Predictor
 from parley.config import Settings
 from serve.batching import MicroBatcher
-from serve.documents import Document, answers, model_pairs
+from serve.documents import Document, answers, model_segments
 from serve.errors import ApiError
 from serve.metrics import Metrics
 from serve.schemas import ApiSentence
@@ -93,7 +92,7 @@ class Service:
     def new_slot(self, predictor: Predictor, path: Path | None, model_metrics: dict[str, Any] | None) -> ModelSlot:
         serving = self.settings.serving
         batcher = MicroBatcher(
-            predictor.score_pairs,
+            predictor.score_encoded,
             max_batch_size=serving.max_batch_size,
             max_wait_ms=serving.max_wait_ms,
             observe=self.metrics.observe_batch,
@@ -107,9 +106,9 @@ class Service:
         A failed warm-up is logged and leaves the service not ready.
         """
         slot = self.slot
-        pairs = document_pairs(WARM_UP_SEGMENTS, slot.predictor.metadata.context)
-        try:
-            await asyncio.to_thread(slot.predictor.score_pairs, pairs)
+        predictor = slot.predictor
+        try:  # through the calls that requests make: windows, then the batcher's scoring call
+            await asyncio.to_thread(lambda: predictor.score_encoded([predictor.encode_page(WARM_UP_SEGMENTS)]))
         except Exception:
             logger.exception("the warm-up forward pass failed; /readyz stays 503")
         else:
@@ -148,27 +147,26 @@ class Service:
     async def _classify(self, slot: ModelSlot, documents: list[Document]) -> list[list[ApiSentence]]:
         serving = self.settings.serving
         predictor = slot.predictor
-        context = predictor.metadata.context
         if logger.isEnabledFor(logging.DEBUG):  # article text is logged at debug level only
             for document in documents:
                 logger.debug("%s: %d segments: %r", document.name, len(document.segments), document.segments)
-        per_document = await asyncio.to_thread(
-            lambda: [model_pairs(document, context, serving.max_chars_per_segment) for document in documents]
+        pages = await asyncio.to_thread(
+            lambda: [
+                predictor.encode_page(model_segments(document, serving.max_chars_per_segment)) for document in documents
+            ]
         )
         try:
             async with asyncio.timeout(serving.request_timeout_s):
-                scores = await slot.batcher.score([pair for pairs in per_document for pair in pairs])
+                scores = await slot.batcher.score(pages)
         except TimeoutError as error:
             raise ApiError(
                 503, "timeout", f"the model did not answer within {serving.request_timeout_s:g} s; try again"
             ) from error
-        results, offset = [], 0
-        for document, pairs in zip(documents, per_document, strict=True):
-            rows = scores[offset : offset + len(pairs)]
-            offset += len(pairs)
-            results.append(answers(predictor, document, rows, serving.max_chars_per_segment))
-        self.metrics.segments.inc(offset)
-        return results
+        self.metrics.segments.inc(sum(len(document.segments) for document in documents))
+        return [
+            answers(predictor, document, rows, serving.max_chars_per_segment)
+            for document, rows in zip(documents, scores, strict=True)
+        ]
 
 
 def read_model_metrics(model_dir: Path) -> dict[str, Any] | None:

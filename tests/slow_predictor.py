@@ -14,6 +14,6 @@ class SlowPredictor:
     def __getattr__(self, name):
         return getattr(self._predictor, name)
 
-    def score_pairs(self, pairs):
+    def score_encoded(self, pages):
         time.sleep(self.delay)
-        return self._predictor.score_pairs(pairs)
+        return self._predictor.score_encoded(pages)

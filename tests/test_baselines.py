@@ -3,7 +3,6 @@ import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-from model.inputs import ContextSettings
 from model.labels import LABELS
 from training.baselines import KeywordBaseline, TfidfBaseline
 from training.data import Document, LabelledSegment
@@ -126,7 +125,7 @@ def synthetic_corpus(count):
 
 
 def test_tfidf_baseline_learns_the_labels():
-    baseline = TfidfBaseline(context_settings=ContextSettings(window=1), min_df=1).fit(synthetic_corpus(4))
+    baseline = TfidfBaseline(context_window=1, min_df=1).fit(synthetic_corpus(4))
     held_out = document(
         content("Le gouvernement propose une prime."),
         content("Les enseignants refusent la réforme."),
@@ -138,7 +137,7 @@ def test_tfidf_baseline_learns_the_labels():
     assert np.argmax(scores[:, COLUMN["proposal"]]) == 0
     assert np.argmax(scores[:, COLUMN["refusal"]]) == 1
     assert np.argmax(scores[:, COLUMN["boilerplate"]]) == 2
-    assert clone(baseline).get_params()["context_settings"] == ContextSettings(window=1)
+    assert clone(baseline).get_params()["context_window"] == 1
 
 
 def test_tfidf_baseline_rejects_empty_and_wrong_input():

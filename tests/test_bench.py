@@ -43,19 +43,18 @@ def test_flops_per_token_of_e5_small():
     assert bench_efficiency.linear_flops_per_token(E5_SMALL) == 42_467_328
     # Q.K^T and attention.V: 12 layers x 2 matmuls x 2 FLOPs x 384 per position attended to.
     assert bench_efficiency.attention_flops_per_token(E5_SMALL, 1) == 18_432
-    assert bench_efficiency.head_flops(E5_SMALL) == 2 * (384 * 384 + 384 * 5)
+    # The classifier runs on every token (segments are pooled from its logits); there is no pooler.
+    assert bench_efficiency.classifier_flops_per_token(E5_SMALL) == 2 * 384 * 5
     length = 100
-    assert bench_efficiency.sequence_flops(E5_SMALL, length) == (
-        length * (42_467_328 + 18_432 * length) + 2 * (384 * 384 + 384 * 5)
-    )
+    assert bench_efficiency.sequence_flops(E5_SMALL, length) == length * (42_467_328 + 18_432 * length + 2 * 384 * 5)
     assert bench_efficiency.sequence_flops(E5_SMALL, 0) == 0
 
 
 def test_flops_formula_matches_the_model_parameters(tiny_model_dir):
     """2 FLOPs per encoder weight touched per token: the linear term is twice the encoder's matmul weights."""
-    from transformers import AutoModelForSequenceClassification
+    from transformers import AutoModelForTokenClassification
 
-    model = AutoModelForSequenceClassification.from_pretrained(tiny_model_dir)
+    model = AutoModelForTokenClassification.from_pretrained(tiny_model_dir)
     shape = bench_efficiency.EncoderShape.from_config(model.config)
     weights = sum(
         module.weight.numel()
@@ -69,20 +68,34 @@ def test_batched_work_pads_sorted_batches_like_the_predictor():
     shape = bench_efficiency.EncoderShape(layers=1, hidden=2, intermediate=4, labels=1)
     work = bench_efficiency.batched_work(shape, [5, 1, 3, 2], batch_size=2)
     # Sorted: [1, 2] padded to 2, [3, 5] padded to 5.
-    assert work.sequences == 4
+    assert work.batches == 2 and work.windows == 4
     assert work.tokens == 11
     assert work.padded_tokens == 2 * 2 + 2 * 5
     assert work.padding_fraction == pytest.approx(1 - 11 / 14)
     flops = bench_efficiency.sequence_flops
     assert work.useful_flops == sum(flops(shape, n) for n in (1, 2, 3, 5))
     assert work.executed_flops == 2 * flops(shape, 2) + 2 * flops(shape, 5)
-    assert (work + work).tokens == 22
+    assert (work + work).tokens == 22 and (work + work).batches == 4
     with pytest.raises(ValueError):
         bench_efficiency.batched_work(shape, [1], batch_size=0)
 
 
+def test_batched_work_keeps_the_predictors_token_and_padding_caps():
+    shape = bench_efficiency.EncoderShape(layers=1, hidden=2, intermediate=4, labels=1)
+    lengths = [100, 100, 100, 100, 100, 100, 10, 10, 10, 12, 300]
+    work = bench_efficiency.batched_work(shape, lengths, 32, max_tokens=512, max_padding=0.10)
+    # [10, 10, 10] (12 would pad 13 %), [12], five 100s (512 tokens at most), [100], [300].
+    assert work.batches == 5 and work.windows == len(lengths) and work.tokens == sum(lengths)
+    assert work.padded_tokens == 3 * 10 + 12 + 5 * 100 + 100 + 300 == work.tokens
+    assert work.executed_flops == work.useful_flops
+    plain = bench_efficiency.batched_work(shape, lengths, 32)  # no caps: one batch padded to 300
+    assert plain.batches == 1 and plain.padded_tokens == len(lengths) * 300
+
+
 def test_efficiency_is_useful_flops_over_time_against_the_peak():
-    work = bench_efficiency.BatchedWork(sequences=2, tokens=10, padded_tokens=20, useful_flops=4e9, executed_flops=8e9)
+    work = bench_efficiency.BatchedWork(
+        batches=1, windows=2, tokens=10, padded_tokens=20, useful_flops=4e9, executed_flops=8e9
+    )
     figures = bench_efficiency.efficiency(work, seconds=2.0, peak_gflops=10.0)
     assert figures["achieved_gflops"] == pytest.approx(2.0)
     assert figures["executed_gflops"] == pytest.approx(4.0)
@@ -96,22 +109,92 @@ def test_chunks_cover_every_document_once():
     assert sum(len(chunk) for chunk in bench_throughput.chunks(200, 5)) == 200
 
 
-def test_interleaved_contenders_see_the_same_pairs():
+def test_interleaved_contenders_see_the_same_pages():
     import numpy as np
 
     seen = {"a": [], "b": []}
 
     def contender(name):
-        def run(pairs):
-            seen[name].extend(pairs)
-            return np.zeros((len(pairs), 5), dtype=np.float32)
+        def run(pages):
+            seen[name].extend(pages)
+            return np.zeros((sum(len(page) for page in pages), 5), dtype=np.float32)
 
         return run
 
-    doc_pairs = [[("s1", "c1"), ("s2", "c2")], [("s3", "c3")], [("s4", "c4")]]
-    measured = bench_throughput.interleaved({"a": contender("a"), "b": contender("b")}, doc_pairs, rounds=2)
-    assert seen["a"] == seen["b"] == [pair for pairs in doc_pairs for pair in pairs]
+    pages = [["s1", "s2"], ["s3"], ["s4"]]
+    measured = bench_throughput.interleaved({"a": contender("a"), "b": contender("b")}, pages, rounds=2)
+    assert seen["a"] == seen["b"] == pages
     assert measured["a"]["segments"] == 4 and measured["a"]["scores"].shape == (4, 5)
+
+
+def test_pages_of_documents_are_the_pages_the_model_reads():
+    from training.data import Document, LabelledSegment
+
+    def segment(text: str, context: str | None = None) -> LabelledSegment:
+        return LabelledSegment(text=text, boilerplate=False, context=context)
+
+    documents = [
+        Document(doc_id="a", segments=[segment("Un."), segment("Deux.")]),
+        Document(doc_id="b", segments=[segment("Trois."), segment("Quatre.", context="Avant.")]),
+    ]
+    # A segment with its own context is a page of its own, the context first (training.pages).
+    assert bench_throughput.pages_of(documents) == [["Un.", "Deux."], ["Trois."], ["Avant.", "Quatre."]]
+
+
+def test_predictor_contender_gives_the_rows_of_score_pages(tiny_model_dir):
+    import numpy as np
+
+    from model.predictor import Predictor
+
+    predictor = Predictor.from_pretrained(tiny_model_dir, device="cpu")
+    pages = [["La direction propose une prime.", "Le syndicat refuse."], ["Accueil Monde Sport"]]
+    rows = bench_throughput.predictor_contender(predictor)(pages)
+    np.testing.assert_allclose(rows, np.concatenate(predictor.score_pages(pages)))
+    assert rows.shape == (3, 5)
+
+
+def test_naive_contender_calls_the_pipeline_once_per_segment_alone(tiny_model_dir):
+    classifier = bench_throughput.naive_pipeline(tiny_model_dir)
+    calls = []
+
+    def recorded(text, **options):
+        calls.append((text, options))
+        return classifier(text, **options)
+
+    pages = [["La direction propose une prime.", "Le syndicat refuse."], ["Accueil Monde Sport"]]
+    rows = bench_throughput.naive_contender(recorded, max_length=64)(pages)
+    assert [text for text, _ in calls] == [segment for page in pages for segment in page]
+    assert all(options == {"truncation": True, "max_length": 64} for _, options in calls)
+    assert rows.shape == (3, 5) and ((rows >= 0) & (rows <= 1)).all()
+
+
+def test_predictor_work_counts_the_batches_the_predictor_runs(tiny_model_dir):
+    """The windows, tokens and padded batches of ``predictor_work`` are those the scorer is given."""
+    from model.predictor import Predictor
+
+    predictor = Predictor.from_pretrained(tiny_model_dir, device="cpu", batch_size=4)
+    batches = []
+    logits = predictor.scorer.logits
+
+    def recording(batch):
+        batches.append(batch["attention_mask"])
+        return logits(batch)
+
+    predictor.scorer.logits = recording
+    pages = [
+        [("La direction propose une prime. " * (index % 3 + 1)).strip() for index in range(count)]
+        for count in (1, 3, 9, 14)
+    ]
+    shape = bench_efficiency.EncoderShape(layers=1, hidden=2, intermediate=4, labels=5)
+    for rounds in (1, 2):
+        batches.clear()
+        for chunk in bench_throughput.chunks(len(pages), rounds):
+            predictor.score_pages([pages[index] for index in chunk])
+        work = bench_throughput.predictor_work(predictor, shape, pages, rounds)
+        assert work.batches == len(batches) > rounds  # the tiny model's pages take several windows
+        assert work.windows == sum(len(mask) for mask in batches)
+        assert work.tokens == sum(int(mask.sum()) for mask in batches)
+        assert work.padded_tokens == sum(mask.size for mask in batches)
 
 
 def test_select_documents_is_deterministic_and_in_file_order(tmp_path):
@@ -222,19 +305,63 @@ def test_report_writes_markdown_tables_and_json(tmp_path):
     assert loaded["latency"]["runs"][0]["p99"] == 130.0
 
 
-def test_realdev_targets_judge_the_served_model_and_its_margin_over_keywords():
+def test_realdev_targets_judge_the_served_model_its_margin_and_the_pair_model(tmp_path, monkeypatch):
     import run
 
     def row(acts: float, boilerplate: float) -> dict:
         return {"macro_f1_acts": acts, "boilerplate_f1": boilerplate}
 
-    realdev = {"rows": {"keyword rules": row(0.50, 0.70), "model, ONNX int8": row(0.66, 0.87)}}
+    pair_record = tmp_path / "realdev-metrics.json"
+    pair_record.write_text(json.dumps(row(0.50, 0.81)), encoding="utf-8")
+    monkeypatch.setattr(run, "PAIR_RECORD", pair_record)
+    realdev = {
+        "rows": {
+            "keyword rules": row(0.50, 0.70),
+            "model, ONNX int8": row(0.71, 0.87),
+            "model, torch fp32": row(0.72, 0.80),
+        }
+    }
     targets = {target["name"]: target for target in run._realdev_targets(realdev)}
     assert targets["realdev: acts macro-F1 (model, ONNX int8)"]["met"] is True
     assert targets["realdev: boilerplate F1 (model, ONNX int8)"]["met"] is False
-    assert targets["realdev: acts macro-F1 above the keyword baseline"]["measured"] == "+0.160"
+    assert targets["realdev: acts macro-F1 above the keyword baseline"]["measured"] == "+0.210"
     assert targets["realdev: acts macro-F1 above the keyword baseline"]["met"] is True
+    above = targets["realdev: acts macro-F1 above the pair model 2.0.0 (torch fp32 both)"]
+    assert above["measured"] == "0.720 against 0.500" and above["met"] is True
+    assert targets["realdev: boilerplate F1 above the pair model 2.0.0 (torch fp32 both)"]["met"] is False
     assert run._realdev_targets({"missing": "not here"}) == []
+
+
+def test_speed_targets_read_the_service_the_pair_predictor_and_the_latency(tmp_path, monkeypatch):
+    import run
+
+    speed = tmp_path / "predictor_speed.json"
+    speed.write_text(
+        json.dumps(
+            {
+                "pair": {"kind": "pair", "segments_per_second_best": 50.0},
+                "page": {"kind": "page", "segments_per_second_best": 120.0},
+            }
+        ),
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(run, "PREDICTOR_SPEED", speed)
+    results = {
+        "throughput": {"rows": [{"name": "service", "concurrency": 8, "vs_naive": 4.5, "vs_predictor": 0.7}]},
+        "latency": {"segments": 40, "runs": [{"concurrency": 1, "p95": 380.0}, {"concurrency": 8, "p95": 900.0}]},
+        "accuracy": {"test": {"agreement": {"model, ONNX int8": {"label_agreement": 0.985}}}},
+    }
+    targets = {target["name"]: target for target in run._targets(results)}
+    assert targets["HTTP service at 8 clients against the naive pipeline"] == {
+        "name": "HTTP service at 8 clients against the naive pipeline",
+        "measured": "4.50×",
+        "target": "≥ 4×",
+        "met": True,
+    }
+    assert targets["HTTP service at 8 clients against the predictor alone"]["met"] is False
+    assert targets["predictor (ONNX int8) against the pair model's predictor"]["measured"] == "2.40×"
+    assert targets["p95 latency of a 40-segment page, 1 client"]["met"] is True
+    assert targets["test: ONNX int8 label agreement with torch"]["met"] is False
 
 
 def test_report_says_what_was_not_measured():
@@ -308,6 +435,19 @@ def test_jsonable_turns_keys_arrays_and_nan_into_json():
     assert bench_report._jsonable({1: np.array([1.5, np.nan]), "p": Path("a/b")}) == {"1": [1.5, None], "p": "a/b"}
 
 
+def test_profile_finds_every_phase_of_score_pages(tiny_model_dir):
+    """Each phase's function is found in cProfile's stats (a renamed function would leave its phase at 0)."""
+    import bench_profile
+
+    from model.predictor import Predictor
+
+    predictor = Predictor.from_pretrained(tiny_model_dir, device="cpu")
+    pages = [["La direction propose une prime.", "Le syndicat refuse."] * 4, ["Accueil Monde Sport"]]
+    seconds = bench_profile.phase_seconds(predictor, pages)
+    assert set(seconds) == {"tokenize", "pad", "forward", "other"}
+    assert all(seconds[phase] > 0 for phase in ("tokenize", "pad", "forward"))
+
+
 # The predictor's batching on the CPU, which the benchmark's profile led to (RESULTS.md, section 7).
 
 
@@ -338,13 +478,72 @@ def test_length_batches_keep_padded_tokens_and_padding_under_their_limits():
 def test_cpu_batching_gives_the_scores_of_plain_batches(tiny_model_dir):
     import numpy as np
 
-    from model.inputs import document_pairs
     from model.predictor import Predictor
 
     predictor = Predictor.from_pretrained(tiny_model_dir, device="cpu", batch_size=32)
     assert predictor.max_batch_tokens is not None and predictor.max_padding is not None
-    segments = [("La direction propose une prime. " * (index % 7 + 1)).strip() for index in range(40)]
-    pairs = document_pairs(segments, predictor.metadata.context)
-    scores = predictor.score_pairs(pairs)
+    pages = [
+        [("La direction propose une prime. " * (index % 7 + 1)).strip() for index in range(start, start + 8)]
+        for start in range(0, 40, 8)
+    ]
+    scores = predictor.score_pages(pages)
     predictor.max_batch_tokens = predictor.max_padding = None
-    np.testing.assert_allclose(predictor.score_pairs(pairs), scores, atol=1e-5)
+    for batched, plain in zip(scores, predictor.score_pages(pages), strict=True):
+        np.testing.assert_allclose(plain, batched, atol=1e-5)
+
+
+# benchmarks/training_sweep.py: its variants and its cost, without training.
+
+
+def test_training_sweep_variants_are_valid_settings():
+    import training_sweep
+
+    from parley.config import Settings
+
+    for overrides in training_sweep.VARIANTS.values():
+        settings = training_sweep.with_overrides(Settings(), overrides)
+        for dotted, value in overrides.items():
+            section, key = dotted.split(".")
+            assert getattr(getattr(settings, section), key) == value
+
+
+def test_training_sweep_counts_the_padded_tokens_of_the_trainers_window_batches(tiny_model_dir):
+    import training_sweep
+    from transformers import AutoTokenizer
+
+    from parley.config import Settings
+    from training.data import Document, LabelledSegment
+    from training.train import WindowCollator, build_dataset
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    documents = [
+        Document(
+            doc_id=f"d{index}",
+            segments=[
+                LabelledSegment(text="La direction propose une prime aux contrôleurs.", boilerplate=False)
+                for _ in range(3 + 7 * index)
+            ],
+        )
+        for index in range(8)
+    ]
+    settings = Settings()
+    lengths = [len(ids) for ids in build_dataset(tokenizer, documents, settings.page)["input_ids"]]
+    multiple = WindowCollator.PAD_MULTIPLE
+    assert len(set(-(-length // multiple) for length in lengths)) > 1  # windows of several padded lengths
+
+    def cost(**training) -> int:
+        changed = settings.model_copy(update={"training": settings.training.model_copy(update=training)})
+        return training_sweep.padded_tokens_per_epoch(changed, documents, tokenizer)
+
+    # One window a batch: each padded alone, to a multiple of the collator's.
+    assert cost(batch_size=1) == sum(-(-length // multiple) * multiple for length in lengths)
+    # Every window in one batch: all padded to the longest.
+    assert cost(batch_size=len(lengths)) == len(lengths) * -(-max(lengths) // multiple) * multiple
+
+
+def test_the_ablation_report_is_a_section_with_its_headings_one_level_down():
+    markdown = "# Pair model against page model\n\n## data/test.jsonl\n\n| model |\n|---|\n"
+    text = bench_report.render({"ablation": {"source": "benchmarks/results/page_vs_pair.md", "markdown": markdown}})
+    assert "## 9. Pair model against page model (from `benchmarks/results/page_vs_pair.md`)" in text
+    assert "\n### data/test.jsonl\n\n| model |" in text
+    assert "## 9." not in bench_report.render({})

@@ -8,8 +8,8 @@ from parley.config import DEFAULT_CONFIG_PATH, ConfigError, load_settings
 def test_default_config_loads_with_the_documented_values():
     settings = load_settings(DEFAULT_CONFIG_PATH)
     assert settings.model.path == Path("models/default")
-    assert settings.context.window == 2
-    assert settings.context.max_length == 160
+    assert settings.page.max_length == 512
+    assert settings.page.pooling == "span"
     assert settings.inference.device == "auto"
 
 
@@ -18,16 +18,23 @@ def test_missing_sections_take_their_defaults(tmp_path):
     path.write_text("inference:\n  batch_size: 8\n")
     settings = load_settings(path)
     assert settings.inference.batch_size == 8
-    assert settings.context.window == 2
+    assert settings.page.context_tokens == 64
 
 
 def test_unknown_key_is_named_with_the_file(tmp_path):
     path = tmp_path / "typo.yaml"
-    path.write_text("context:\n  windw: 3\n")
+    path.write_text("page:\n  max_lenght: 3\n")
     with pytest.raises(ConfigError) as raised:
         load_settings(path)
     assert str(path) in str(raised.value)
-    assert "context.windw" in str(raised.value)
+    assert "page.max_lenght" in str(raised.value)
+
+
+def test_a_pair_model_context_section_is_refused_with_its_reason(tmp_path):
+    path = tmp_path / "old.yaml"
+    path.write_text("context:\n  window: 2\n")
+    with pytest.raises(ConfigError, match=r"pair models of Parley 2.*`page` section"):
+        load_settings(path)
 
 
 def test_bad_value_is_named_with_the_file(tmp_path):
@@ -39,7 +46,7 @@ def test_bad_value_is_named_with_the_file(tmp_path):
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [("context: [1, 2\n", "not valid YAML"), ("- a list\n", "expected a mapping")],
+    [("page: [1, 2\n", "not valid YAML"), ("- a list\n", "expected a mapping")],
 )
 def test_unreadable_yaml_is_refused(tmp_path, content, message):
     path = tmp_path / "broken.yaml"

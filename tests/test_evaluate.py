@@ -3,7 +3,6 @@ import json
 import numpy as np
 import pytest
 
-from model.inputs import ContextSettings, document_pairs
 from model.labels import LABELS
 from model.predictor import Predictor
 from training.data import Document, LabelledSegment
@@ -15,7 +14,7 @@ from training.evaluate import (
     tune_thresholds,
     write_report,
 )
-from training.pairs import corpus_pairs, labelled_pairs
+from training.pages import LabelledPage, corpus_pages, document_pages
 
 HALF = dict.fromkeys(LABELS, 0.5)
 
@@ -135,22 +134,26 @@ def test_report_files_are_written(tmp_path):
         assert (tmp_path / "report" / image).read_bytes().startswith(b"\x89PNG")
 
 
-def test_labelled_pairs_use_a_segment_s_own_context():
-    document = Document(doc_id="c", segments=(segment("Un.", context="contexte donné"), segment("Deux.")))
-    settings = ContextSettings()
-    pairs = labelled_pairs(document, settings)
-    assert pairs == [("Un.", "contexte donné"), document_pairs(["Un.", "Deux."], settings)[1]]
-    assert corpus_pairs([document, document], settings) == pairs + pairs
+def test_a_segment_with_its_own_context_is_a_page_of_its_own():
+    document = Document(
+        doc_id="c",
+        segments=(segment("Un."), segment("Deux.", context="contexte donné"), segment("Trois."), segment("Quatre.")),
+    )
+    assert document_pages(document) == [
+        LabelledPage(["Un."], [0]),
+        LabelledPage(["contexte donné", "Deux."], [1]),
+        LabelledPage(["Trois.", "Quatre."], [0, 1]),
+    ]
+    assert corpus_pages([document, document]) == document_pages(document) * 2
 
 
 def test_model_scores_follow_the_gold_rows(tiny_model_dir):
     predictor = Predictor.from_pretrained(tiny_model_dir, device="cpu")
-    documents = [*DOCUMENTS, Document(doc_id="c", segments=(segment("Moscou a rejeté l'offre.", context="1/1"),))]
+    documents = [*DOCUMENTS, Document(doc_id="c", segments=(segment("Moscou a rejeté l'offre.", context="Monde"),))]
     scores = score_documents(predictor, documents)
     assert scores.shape == gold_matrix(documents).shape
-    expected = predictor.score_pairs(
-        document_pairs([s.text for s in DOCUMENTS[0].segments], predictor.metadata.context)
-    )
+    (expected,) = predictor.score_pages([[s.text for s in DOCUMENTS[0].segments]])
     np.testing.assert_allclose(scores[:2], expected, atol=1e-6)
-    np.testing.assert_allclose(scores[3], predictor.score_pairs([("Moscou a rejeté l'offre.", "1/1")])[0], atol=1e-6)
+    (with_context,) = predictor.score_pages([["Monde", "Moscou a rejeté l'offre."]])
+    np.testing.assert_allclose(scores[3], with_context[1], atol=1e-6)
     np.testing.assert_allclose(score_documents(predictor, documents, batch_size=1), scores, atol=1e-5)

@@ -82,7 +82,7 @@ def test_fp32_export_has_the_model_the_tokenizer_the_thresholds_and_its_parity(f
     [check] = report(fp32_dir)["parity"]["checks"]
     assert check["file"] == FP32_FILE and check["passed"]
     assert check["max_abs_diff"] <= 1e-4 and check["label_agreement"] == 1.0
-    assert check["pairs"] > 50  # the first documents of data/dev.jsonl
+    assert check["segments"] > 50  # the first documents of data/dev.jsonl
 
 
 def test_export_has_dynamic_batch_and_sequence_axes_and_the_tokenizer_s_inputs(fp32_dir):
@@ -107,10 +107,10 @@ def test_int8_export_goes_to_model_onnx_and_agrees_on_the_labels(model_dir, fp32
     assert not list(model_dir.glob(".onnx.*"))  # no temporary folder left
 
 
-def test_parity_falls_back_to_french_pages_without_data(tiny_model_dir):
-    predictor = Predictor.from_pretrained(tiny_model_dir, device="cpu", backend="torch")
-    pairs, source = training.export.parity_pairs(predictor, None, 12)
-    assert len(pairs) > 20 and "French pages" in source
+def test_parity_falls_back_to_french_pages_without_data():
+    pages, source = training.export.parity_pages(None, 12)
+    assert len(pages) == len(training.export.PARITY_PAGES) and "French pages" in source
+    assert sum(len(page) for page in pages) > 20
 
 
 # --- the predictor's ONNX Runtime backend -------------------------------------------------------------------
@@ -164,19 +164,26 @@ def test_a_corrupt_onnx_file_is_a_clear_error(model_dir, tmp_path):
         Predictor.from_pretrained(folder, device="cpu", backend="onnx")
 
 
-def other_model(path: Path, *, labels: int = 5, vocabulary: int = 1000, input_name: str = "input_ids") -> None:
-    """A small ONNX classifier of another model: mean token embedding, ``labels`` outputs."""
+def other_model(
+    path: Path, *, labels: int = 5, vocabulary: int = 1000, input_name: str = "input_ids", per_token: bool = True
+) -> None:
+    """A small ONNX model of another kind: token embeddings as ``labels`` logits per token, or (``per_token``
+    False, as a pair-format export) their mean per row."""
+    nodes = [helper.make_node("Gather", ["embeddings", input_name], ["logits" if per_token else "vectors"])]
+    if not per_token:
+        nodes.append(helper.make_node("ReduceMean", ["vectors"], ["logits"], axes=[1], keepdims=0))
     graph = helper.make_graph(
-        [
-            helper.make_node("Gather", ["embeddings", input_name], ["vectors"]),
-            helper.make_node("ReduceMean", ["vectors"], ["logits"], axes=[1], keepdims=0),
-        ],
+        nodes,
         "another-model",
         [
             helper.make_tensor_value_info(input_name, TensorProto.INT64, ["batch", "sequence"]),
             helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", "sequence"]),
         ],
-        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", labels])],
+        [
+            helper.make_tensor_value_info(
+                "logits", TensorProto.FLOAT, ["batch", "sequence", labels] if per_token else ["batch", labels]
+            )
+        ],
         [helper.make_tensor("embeddings", TensorProto.FLOAT, [vocabulary, labels], [0.01] * vocabulary * labels)],
     )
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
@@ -186,6 +193,7 @@ def other_model(path: Path, *, labels: int = 5, vocabulary: int = 1000, input_na
     ("model", "message"),
     [
         ({"labels": 3}, r"the model has 5 labels"),
+        ({"per_token": False}, r"an export of a pair-format model gives \[batch, labels\]"),
         ({"vocabulary": 3}, r"does not run with this model's inputs"),  # found by running it once
         ({"input_name": "token_type_ids"}, r"takes inputs \['token_type_ids'"),
     ],

@@ -84,3 +84,35 @@ def test_a_staging_folder_left_by_an_interrupted_write_is_refused(tiny_model_dir
 
 def test_the_intact_copy_still_loads(copy):
     assert Predictor.from_pretrained(copy, device="cpu").metadata.name == "tiny-test-model"
+
+
+def as_pair_format_model(folder):
+    """Rewrite a model folder's config as Parley 2's pair models had it."""
+    config_path = folder / "config.json"
+    config = json.loads(config_path.read_text())
+    config["architectures"] = ["BertForSequenceClassification"]
+    metadata = config[CONFIG_KEY]
+    del metadata["page"]
+    metadata.update(version="2.0.0", context={"window": 2, "max_chars_per_neighbour": 60, "max_length": 160})
+    config_path.write_text(json.dumps(config))
+    return folder
+
+
+def test_a_pair_format_model_is_refused_with_its_format_and_how_to_retrain(copy):
+    as_pair_format_model(copy)
+    with pytest.raises(ModelMetadataError) as raised:
+        Predictor.from_pretrained(copy, device="cpu")
+    message = str(raised.value)
+    assert "tiny-test-model 2.0.0 is a model of the pair format" in message
+    assert "`parley train`" in message and "`make model`" in message
+
+
+def test_training_does_not_continue_a_pair_format_model(copy, tmp_path):
+    from parley.config import Settings
+    from training.train import train
+
+    as_pair_format_model(copy)
+    data = tmp_path / "data.jsonl"
+    data.write_text(json.dumps({"text": "Le syndicat refuse.", "boilerplate": False, "acts": ["refusal"]}) + "\n")
+    with pytest.raises(ModelLoadError, match="pair format"):
+        train(Settings(), train_files=[data], dev_files=[data], output_dir=tmp_path / "out", init_from=copy)

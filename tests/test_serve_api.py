@@ -67,11 +67,11 @@ class GatedPredictor:
     def __getattr__(self, name):
         return getattr(self._predictor, name)
 
-    def score_pairs(self, pairs):
+    def score_encoded(self, pages):
         assert self.gate.wait(timeout=10)
         if self.fail:
             raise RuntimeError("a bug in the model")
-        return self._predictor.score_pairs(pairs)
+        return self._predictor.score_encoded(pages)
 
 
 def without_request_id(answer: dict) -> dict:
@@ -207,7 +207,7 @@ def test_metrics_count_requests_latency_batches_segments_and_errors(client):
     text = response.text
     assert 'parley_http_requests_total{endpoint="/v1/classify",status="200"}' in text
     assert 'parley_http_request_duration_seconds_bucket{endpoint="/v1/classify",le="0.5"}' in text
-    assert "parley_batch_pairs_count" in text and "parley_batch_requests_count" in text
+    assert "parley_batch_windows_count" in text and "parley_batch_requests_count" in text
     assert metric(text, "parley_segments_classified_total") >= len(SENTENCES)
     assert metric(text, 'parley_errors_total{code="empty_text"}') >= 1
 

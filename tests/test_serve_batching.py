@@ -10,23 +10,31 @@ from serve.batching import MicroBatcher
 
 
 class FakeScorer:
-    """Scores a pair as its number (pairs are ("7", "…")), and records every call."""
+    """Scores pages whose windows are numbers: each page gets one row per window, holding its number; records
+    every call (the pages it was given)."""
 
     def __init__(self, fail: bool = False) -> None:
-        self.calls: list[list[tuple[str, str]]] = []
+        self.calls: list[list[list[int]]] = []
         self.threads: set[int] = set()
         self.fail = fail
 
-    def __call__(self, pairs):
-        self.calls.append(list(pairs))
+    def __call__(self, pages):
+        self.calls.append(list(pages))
         self.threads.add(threading.get_ident())
         if self.fail:
             raise RuntimeError("the model broke")
-        return np.array([[float(segment)] for segment, _ in pairs], dtype=np.float32).reshape(len(pairs), 1)
+        return [np.array(page, dtype=np.float32).reshape(len(page), 1) for page in pages]
 
 
-def pairs(*numbers: int) -> list[tuple[str, str]]:
-    return [(str(number), "context") for number in numbers]
+def page(*windows: int) -> list[list[int]]:
+    """A request of one page with these windows."""
+    return [list(windows)]
+
+
+def rows(answer: list[np.ndarray]) -> list[float]:
+    """The one page of an answer, as a list."""
+    (scores,) = answer
+    return scores[:, 0].tolist()
 
 
 def run(coroutine):
@@ -41,17 +49,31 @@ def test_concurrent_requests_share_one_call_and_get_their_own_rows():
         batcher = MicroBatcher(scorer, max_batch_size=16, max_wait_ms=50, observe=lambda n, r: observed.append((n, r)))
         batcher.start()
         results = await asyncio.gather(
-            batcher.score(pairs(1, 2)), batcher.score(pairs(3)), batcher.score(pairs(4, 5, 6))
+            batcher.score(page(1, 2)), batcher.score(page(3)), batcher.score(page(4, 5, 6))
         )
         await batcher.stop()
         return results
 
     first, second, third = run(scenario())
-    assert first[:, 0].tolist() == [1, 2]
-    assert second[:, 0].tolist() == [3]
-    assert third[:, 0].tolist() == [4, 5, 6]
+    assert rows(first) == [1, 2] and rows(second) == [3] and rows(third) == [4, 5, 6]
     assert len(scorer.calls) == 1
     assert observed == [(6, 3)]
+
+
+def test_a_request_of_several_pages_gets_one_answer_per_page():
+    scorer = FakeScorer()
+
+    async def scenario():
+        batcher = MicroBatcher(scorer, max_batch_size=16, max_wait_ms=20)
+        batcher.start()
+        answers = await asyncio.gather(batcher.score([[1, 2], [3]]), batcher.score(page(4)))
+        await batcher.stop()
+        return answers
+
+    several, single = run(scenario())
+    assert [scores[:, 0].tolist() for scores in several] == [[1, 2], [3]]
+    assert rows(single) == [4]
+    assert scorer.calls == [[[1, 2], [3], [4]]]
 
 
 def test_scoring_runs_off_the_event_loop_thread():
@@ -60,7 +82,7 @@ def test_scoring_runs_off_the_event_loop_thread():
     async def scenario():
         batcher = MicroBatcher(scorer, max_batch_size=4, max_wait_ms=0)
         batcher.start()
-        await batcher.score(pairs(1))
+        await batcher.score(page(1))
         await batcher.stop()
         return threading.get_ident()
 
@@ -75,17 +97,17 @@ def test_a_pool_never_exceeds_max_batch_size_and_no_request_is_split():
         batcher = MicroBatcher(scorer, max_batch_size=4, max_wait_ms=50)
         batcher.start()
         results = await asyncio.gather(
-            batcher.score(pairs(1, 2, 3)),  # 3 pairs
-            batcher.score(pairs(4, 5)),  # would make 5: waits for the next pool
-            batcher.score(pairs(6, 7, 8, 9, 10, 11)),  # larger than a pool: scored alone
-            batcher.score(pairs(12)),
+            batcher.score(page(1, 2, 3)),  # 3 windows
+            batcher.score(page(4, 5)),  # would make 5: waits for the next pool
+            batcher.score(page(6, 7, 8, 9, 10, 11)),  # larger than a pool: scored alone
+            batcher.score(page(12)),
         )
         await batcher.stop()
         return results
 
     results = run(scenario())
-    assert [rows[:, 0].tolist() for rows in results] == [[1, 2, 3], [4, 5], [6, 7, 8, 9, 10, 11], [12]]
-    assert scorer.calls == [pairs(1, 2, 3), pairs(4, 5), pairs(6, 7, 8, 9, 10, 11), pairs(12)]
+    assert [rows(answer) for answer in results] == [[1, 2, 3], [4, 5], [6, 7, 8, 9, 10, 11], [12]]
+    assert scorer.calls == [page(1, 2, 3), page(4, 5), page(6, 7, 8, 9, 10, 11), page(12)]
 
 
 def test_a_lone_request_is_scored_after_at_most_max_wait():
@@ -96,7 +118,7 @@ def test_a_lone_request_is_scored_after_at_most_max_wait():
         batcher.start()
         loop = asyncio.get_running_loop()
         started = loop.time()
-        await batcher.score(pairs(1))
+        await batcher.score(page(1))
         elapsed = loop.time() - started
         await batcher.stop()
         return elapsed
@@ -111,15 +133,15 @@ def test_a_failing_call_fails_its_requests_and_the_batcher_goes_on():
     async def scenario():
         batcher = MicroBatcher(scorer, max_batch_size=8, max_wait_ms=20)
         batcher.start()
-        outcomes = await asyncio.gather(batcher.score(pairs(1)), batcher.score(pairs(2)), return_exceptions=True)
+        outcomes = await asyncio.gather(batcher.score(page(1)), batcher.score(page(2)), return_exceptions=True)
         scorer.fail = False
-        after = await batcher.score(pairs(3))
+        after = await batcher.score(page(3))
         await batcher.stop()
         return outcomes, after
 
     outcomes, after = run(scenario())
     assert all(isinstance(outcome, RuntimeError) for outcome in outcomes)
-    assert after[:, 0].tolist() == [3]
+    assert rows(after) == [3]
 
 
 def test_requests_given_up_on_are_not_scored():
@@ -128,15 +150,14 @@ def test_requests_given_up_on_are_not_scored():
     async def scenario():
         batcher = MicroBatcher(scorer, max_batch_size=8, max_wait_ms=0)
         with pytest.raises(TimeoutError):
-            await asyncio.wait_for(batcher.score(pairs(1)), timeout=0.01)  # queued, worker not started
+            await asyncio.wait_for(batcher.score(page(1)), timeout=0.01)  # queued, worker not started
         batcher.start()
-        rows = await batcher.score(pairs(2))
+        answer = await batcher.score(page(2))
         await batcher.stop()
-        return rows
+        return answer
 
-    rows = run(scenario())
-    assert rows[:, 0].tolist() == [2]
-    assert scorer.calls == [pairs(2)]
+    assert rows(run(scenario())) == [2]
+    assert scorer.calls == [page(2)]
 
 
 def test_requests_queued_before_start_wait_and_stop_cancels_the_rest():
@@ -144,7 +165,7 @@ def test_requests_queued_before_start_wait_and_stop_cancels_the_rest():
 
     async def scenario():
         batcher = MicroBatcher(scorer, max_batch_size=8, max_wait_ms=0)
-        waiting = asyncio.ensure_future(batcher.score(pairs(1)))
+        waiting = asyncio.ensure_future(batcher.score(page(1)))
         await asyncio.sleep(0.02)
         assert not waiting.done() and scorer.calls == []
         await batcher.stop()
@@ -154,14 +175,14 @@ def test_requests_queued_before_start_wait_and_stop_cancels_the_rest():
     run(scenario())
 
 
-def test_no_pairs_no_queue():
+def test_no_windows_no_queue():
     scorer = FakeScorer()
 
     async def scenario():
         batcher = MicroBatcher(scorer, max_batch_size=8, max_wait_ms=0)
-        return await batcher.score([])  # not started: would hang if it went through the queue
+        return await batcher.score([[]])  # not started: would hang if it went through the queue
 
-    assert run(scenario()).shape == (0, 1)
+    assert run(scenario())[0].shape == (0, 1)
 
 
 def test_max_batch_size_must_be_positive():

@@ -88,14 +88,21 @@ class LeakyPredictor:
 
     def __init__(self, predictor: Predictor) -> None:
         self._predictor = predictor
+        self._texts: dict[int, list[str]] = {}  # the segments each window was cut from, by window id
 
     def __getattr__(self, name):
         return getattr(self._predictor, name)
 
-    def score_pairs(self, pairs):
-        if any("bug" in segment for segment, _ in pairs):
-            raise ValueError(f"cannot score {pairs!r}")
-        return self._predictor.score_pairs(pairs)
+    def encode_page(self, segments):
+        windows = self._predictor.encode_page(segments)
+        self._texts.update({id(window): segments for window in windows})
+        return windows
+
+    def score_encoded(self, pages):
+        texts = [self._texts.get(id(window), []) for page in pages for window in page]
+        if any("bug" in segment for segments in texts for segment in segments):
+            raise ValueError(f"cannot score {texts!r}")
+        return self._predictor.score_encoded(pages)
 
 
 def post_articles(client: TestClient) -> list[int]:

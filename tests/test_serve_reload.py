@@ -160,7 +160,7 @@ def test_a_failed_reload_keeps_the_old_model_and_says_why(client, name, reason):
 def test_a_model_that_fails_its_self_check_is_not_swapped_in(client, monkeypatch):
     import numpy as np
 
-    monkeypatch.setattr(Predictor, "score_pairs", lambda self, pairs: np.full((len(pairs), 5), np.nan))
+    monkeypatch.setattr(Predictor, "score_pages", lambda self, pages: [np.full((len(p), 5), np.nan) for p in pages])
     response = client.post("/v1/admin/reload", json={"model": "other"}, headers=auth())
     monkeypatch.undo()
     assert response.status_code == 422

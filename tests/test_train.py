@@ -3,9 +3,9 @@ import shutil
 
 import pytest
 
-from model.inputs import ContextSettings
 from model.labels import LABELS
 from model.metadata import read_metadata
+from model.pages import PageSettings
 from model.predictor import ModelLoadError, Predictor
 from parley.config import Settings, TrainingSettings
 from training.data import DataError
@@ -55,7 +55,9 @@ def settings_for(backbone, tmp_path, **overrides):
         model_name="tiny-trained",
     )
     options.update(overrides)
-    return Settings(context=ContextSettings(max_length=64), training=TrainingSettings(**options))
+    return Settings(
+        page=PageSettings(max_length=64, max_segment_tokens=16, context_tokens=8), training=TrainingSettings(**options)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -117,14 +119,14 @@ def test_model_card_shows_the_realdev_figures_once_measured(trained, tmp_path):
     assert "On 1303 segments of ../shared/realdev/docs.jsonl: macro-F1 over the four acts **0.500**" in card
 
 
-def test_init_from_keeps_the_label_schema_and_context(trained):
+def test_init_from_keeps_the_label_schema_and_page_settings(trained):
     _, output, train_file, dev_file, tmp_path = trained
     settings = settings_for("unused-backbone", tmp_path, epochs=1)
     again = tmp_path / "continued"
     train(settings, train_files=[train_file], dev_files=[dev_file], output_dir=again, init_from=output)
     config = Predictor.from_pretrained(again, device="cpu").model.config
     assert [config.id2label[i] for i in range(len(LABELS))] == list(LABELS)
-    assert read_metadata(config).context == read_metadata(Predictor.from_pretrained(output).model.config).context
+    assert read_metadata(config).page == read_metadata(Predictor.from_pretrained(output).model.config).page
     record = json.loads((again / "training.json").read_text(encoding="utf-8"))
     assert record["init_from"] == str(output)
 
@@ -175,7 +177,7 @@ def test_train_and_evaluate_commands(tiny_model_dir, trained, tmp_path):
     _, _, train_file, dev_file, _ = trained
     config = tmp_path / "config.yaml"
     config.write_text(
-        "context:\n  max_length: 64\n"
+        "page:\n  max_length: 64\n  max_segment_tokens: 16\n  context_tokens: 8\n"
         f"training:\n  backbone: {tiny_model_dir}\n  epochs: 1\n  checkpoint_dir: {tmp_path / 'runs'}\n"
         "  save_fp16: false\n",
         encoding="utf-8",
@@ -210,10 +212,10 @@ def test_train_command_names_bad_data(tiny_model_dir, tmp_path):
 
 
 def test_head_parameters_get_their_own_learning_rate(tiny_model_dir):
-    from transformers import AutoModelForSequenceClassification
+    from transformers import AutoModelForTokenClassification
 
     from training.train import is_head_parameter
 
-    model = AutoModelForSequenceClassification.from_pretrained(tiny_model_dir)
+    model = AutoModelForTokenClassification.from_pretrained(tiny_model_dir)
     head = {name for name, _ in model.named_parameters() if is_head_parameter(model, name)}
-    assert head == {"bert.pooler.dense.weight", "bert.pooler.dense.bias", "classifier.weight", "classifier.bias"}
+    assert head == {"classifier.weight", "classifier.bias"}

@@ -31,7 +31,7 @@ def test_two_processes_train_one_model(tiny_model_dir, tmp_path, launcher):
     dev_file = write_pages(tmp_path / "dev.jsonl", "dev", copies=1)
     config = tmp_path / "config.yaml"
     config.write_text(
-        "context:\n  max_length: 64\n"
+        "page:\n  max_length: 64\n  max_segment_tokens: 16\n  context_tokens: 8\n"
         f"training:\n  backbone: {tiny_model_dir}\n  epochs: 2\n  batch_size: 4\n  logging_steps: 1\n"
         f"  checkpoint_dir: {tmp_path / 'runs'}\n  save_fp16: false\n  mixed_precision: false\n",
         encoding="utf-8",

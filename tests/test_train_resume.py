@@ -2,12 +2,15 @@
 the end, atomically."""
 
 import json
+import math
 
 import pytest
+from transformers import AutoTokenizer
 
 from model.predictor import Predictor
 from tests.test_train import settings_for, write_pages
-from training.train import WeightedLossTrainer, last_complete_checkpoint, train
+from training.data import read_documents
+from training.train import WeightedLossTrainer, build_dataset, last_complete_checkpoint, train
 
 
 class Interrupted(Exception):
@@ -15,9 +18,12 @@ class Interrupted(Exception):
 
 
 def test_an_interrupted_run_resumes_from_its_last_checkpoint(tiny_model_dir, tmp_path, monkeypatch):
-    train_file = write_pages(tmp_path / "train.jsonl", "train", copies=4)  # 44 segments: 6 steps of 8 per epoch
+    train_file = write_pages(tmp_path / "train.jsonl", "train", copies=4)
     dev_file = write_pages(tmp_path / "dev.jsonl", "dev", copies=1)
     settings = settings_for(tiny_model_dir, tmp_path, epochs=3)
+    windows = build_dataset(AutoTokenizer.from_pretrained(tiny_model_dir), read_documents([train_file]), settings.page)
+    per_epoch = math.ceil(len(windows) / settings.training.batch_size)
+    assert per_epoch >= 2
     output = tmp_path / "model"
     checkpoints = tmp_path / "runs" / "model"
 
@@ -28,18 +34,18 @@ def test_an_interrupted_run_resumes_from_its_last_checkpoint(tiny_model_dir, tmp
         raise Interrupted(f"killed after step {self.state.global_step}")
 
     monkeypatch.setattr(WeightedLossTrainer, "_save_checkpoint", save_then_die)
-    with pytest.raises(Interrupted, match="killed after step 6"):
+    with pytest.raises(Interrupted, match=f"killed after step {per_epoch}$"):
         train(settings, train_files=[train_file], dev_files=[dev_file], output_dir=output)
     monkeypatch.undo()
     assert not output.exists()  # nothing half-written in place
     assert [path.name for path in output.parent.iterdir() if path.name.startswith(".model")] == []
-    assert last_complete_checkpoint(checkpoints) == checkpoints / "checkpoint-6"
+    assert last_complete_checkpoint(checkpoints) == checkpoints / f"checkpoint-{per_epoch}"
 
     # A later checkpoint cut short while it was written (no trainer_state.json, written last) is skipped.
-    partial = checkpoints / "checkpoint-12"
+    partial = checkpoints / f"checkpoint-{2 * per_epoch}"
     partial.mkdir()
     (partial / "model.safetensors").write_bytes(b"\x00" * 10)
-    assert last_complete_checkpoint(checkpoints) == checkpoints / "checkpoint-6"
+    assert last_complete_checkpoint(checkpoints) == checkpoints / f"checkpoint-{per_epoch}"
 
     steps = []
     original_step = WeightedLossTrainer.training_step
@@ -50,10 +56,10 @@ def test_an_interrupted_run_resumes_from_its_last_checkpoint(tiny_model_dir, tmp
 
     monkeypatch.setattr(WeightedLossTrainer, "training_step", counted_step)
     result = train(settings, train_files=[train_file], dev_files=[dev_file], output_dir=output, resume=True)
-    assert steps[0] == 6 and len(steps) == 12  # steps 7 to 18: the first epoch was not trained again
+    assert steps[0] == per_epoch and len(steps) == 2 * per_epoch  # the first epoch was not trained again
     assert result.epochs_run == pytest.approx(3.0)
     record = json.loads((output / "training.json").read_text(encoding="utf-8"))
-    assert record["resumed_from"] == str(checkpoints / "checkpoint-6")
+    assert record["resumed_from"] == str(checkpoints / f"checkpoint-{per_epoch}")
     assert Predictor.from_pretrained(output, device="cpu").metadata.name == "tiny-trained"
 
 

@@ -1,6 +1,6 @@
 """A tiny, randomly initialised Parley model for logic tests (seconds, no download).
 
-It has the real shape of a Parley model (a BERT encoder, five sigmoid outputs,
+It has the real shape of a Parley model (a BERT token classifier, five outputs,
 a ``tokenizers`` Unigram tokenizer with XLM-R special tokens, Parley metadata
 in its config) but its predictions are noise: tests use it for plumbing, not
 for accuracy.
@@ -10,11 +10,11 @@ from pathlib import Path
 
 import torch
 from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
-from transformers import BertConfig, BertForSequenceClassification, PreTrainedTokenizerFast
+from transformers import BertConfig, BertForTokenClassification, PreTrainedTokenizerFast
 
-from model.inputs import ContextSettings
 from model.labels import ID2LABEL, LABEL2ID
 from model.metadata import ModelMetadata, write_metadata
+from model.pages import PageSettings
 
 SPECIAL_TOKENS = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
 
@@ -77,7 +77,6 @@ def build_tiny_model(folder: Path, *, max_length: int = 64, seed: int = 0, initi
         num_labels=len(ID2LABEL),
         id2label=ID2LABEL,
         label2id=LABEL2ID,
-        problem_type="multi_label_classification",
         initializer_range=initializer_range,
     )
     write_metadata(
@@ -86,8 +85,9 @@ def build_tiny_model(folder: Path, *, max_length: int = 64, seed: int = 0, initi
             name="tiny-test-model",
             version="0.0.1",
             backbone="random tiny BERT",
-            context=ContextSettings(max_length=max_length),
+            # Windows of a few short segments, so that tests see pages slide over several windows.
+            page=PageSettings(max_length=max_length, max_segment_tokens=16, context_tokens=8),
         ),
     )
-    BertForSequenceClassification(config).save_pretrained(folder)
+    BertForTokenClassification(config).save_pretrained(folder)
     return folder

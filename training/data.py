@@ -52,7 +52,7 @@ class LabelledSegment(BaseModel):
     text: str
     boilerplate: StrictBool
     acts: tuple[str, ...] = ()
-    context: str | None = Field(None, description="Context to use instead of the neighbouring segments.")
+    context: str | None = Field(None, description="Text the segment is read after, instead of the page around it.")
     family: str | None = Field(None, description="The hard-case family this segment was written for.")
 
     @field_validator("text")

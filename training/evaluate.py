@@ -25,7 +25,7 @@ from sklearn.metrics import (
 from model.labels import ACTS, BOILERPLATE, LABELS
 from model.predictor import Predictor, decide_labels
 from training.data import Document
-from training.pairs import corpus_pairs
+from training.pages import corpus_pages
 
 DEFAULT_GRID = np.arange(0.05, 0.96, 0.01)
 _ACT_COLUMNS = [LABELS.index(act) for act in ACTS]
@@ -62,15 +62,18 @@ def gold_matrix(documents: Sequence[Document]) -> np.ndarray:
 def score_documents(predictor: Predictor, documents: Sequence[Document], batch_size: int | None = None) -> np.ndarray:
     """The model's scores for every gold segment, rows aligned with :func:`gold_matrix`.
 
-    The pairs are built with the model's own context settings, and a segment's
-    explicit ``context`` is used when it has one. ``batch_size`` overrides the
-    predictor's pairs per forward pass.
+    Each document is read as a page, in the model's own windows; a segment with
+    an explicit ``context`` is read after it (``training.pages``). ``batch_size``
+    overrides the predictor's windows per forward pass.
     """
     if batch_size is not None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         predictor = Predictor(predictor.scorer, predictor.tokenizer, predictor.metadata, batch_size=batch_size)
-    return predictor.score_pairs(corpus_pairs(documents, predictor.metadata.context))
+    pages = corpus_pages(documents)
+    scores = predictor.score_pages([page.segments for page in pages])
+    rows = [page_scores[page.labelled] for page, page_scores in zip(pages, scores, strict=True)]
+    return np.concatenate(rows) if rows else np.zeros((0, len(LABELS)), dtype=np.float32)
 
 
 def apply_thresholds(scores: np.ndarray, thresholds: dict[str, float]) -> np.ndarray:

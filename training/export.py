@@ -3,7 +3,9 @@
 ``parley export MODEL --onnx [--int8] [--output DIR]`` writes ``MODEL/onnx/``
 (or DIR): ``model.onnx`` (fp32) or ``model.int8.onnx`` (int8 weights, dynamic
 int8 activations), the tokenizer files, the model's ``config.json`` (with its
-Parley metadata: thresholds, context settings) and ``export_report.json``.
+Parley metadata: thresholds, page settings) and ``export_report.json``. The
+graph is the token classifier alone (token logits); windows and pooling stay in
+``Predictor``, shared by both backends.
 
 The graph comes from torch's exporter (``torch.onnx.export(dynamo=True)``):
 Optimum's ONNX exporter (optimum-onnx 0.1) requires transformers < 4.58, and
@@ -37,8 +39,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from model.inputs import Pair, document_pairs
 from model.labels import LABELS
+from model.pages import pad_windows
 from model.predictor import ModelLoadError, Predictor, decide_labels
 from model.scorers import EXPORT_REPORT, FP32_FILE, INT8_FILE, ONNX_DIR, OnnxScorer, ScorerError, weights_digest
 from model.segment import segment_text
@@ -97,12 +99,12 @@ class Parity:
     """How an ONNX file's scores compare with the torch model's on the parity set."""
 
     file: str
-    pairs: int
-    decisions: int  # pairs x labels
+    segments: int
+    decisions: int  # segments x labels
     max_abs_diff: float
     mean_abs_diff: float
-    label_agreement: float  # share of (pair, label) decisions that agree, thresholds and boilerplate rule applied
-    segment_agreement: float  # share of pairs whose five decisions all agree
+    label_agreement: float  # share of (segment, label) decisions that agree, thresholds and boilerplate rule applied
+    segment_agreement: float  # share of segments whose five decisions all agree
     requirement: str
     passed: bool
 
@@ -141,22 +143,22 @@ def export_onnx(
     model = predictor.model
     assert model is not None
     input_names = _input_names(predictor)
-    pairs, parity_source = parity_pairs(predictor, parity_file, parity_documents)
-    reference = predictor.score_pairs(pairs)
+    pages, parity_source = parity_pages(parity_file, parity_documents)
+    reference = np.concatenate(predictor.score_pages(pages))
     # Traced with eager attention, checked against the model as it runs in torch (SDPA). The SDPA graph masks
     # with a Where and an IsNaN per layer: 8 to 11 % of the int8 export's time on the CPU, for the same scores.
     model.set_attn_implementation("eager")
 
     with staged_folder(output) as work:
         fp32_file = work / FP32_FILE
-        _export_graph(model, predictor, input_names, pairs, fp32_file)
-        checks = [_parity(predictor, fp32_file, pairs, reference, int8=False)]
+        _export_graph(model, predictor, input_names, pages, fp32_file)
+        checks = [_parity(predictor, fp32_file, pages, reference, int8=False)]
         onnx_file = fp32_file
         if int8:
             onnx_file = work / INT8_FILE
             _quantize(fp32_file, onnx_file)
             fp32_file.unlink()
-            checks.append(_parity(predictor, onnx_file, pairs, reference, int8=True))
+            checks.append(_parity(predictor, onnx_file, pages, reference, int8=True))
         failed = [check for check in checks if not check.passed]
         if failed:
             raise ExportError(
@@ -171,18 +173,16 @@ def export_onnx(
     return ExportResult(output, output / onnx_file.name, checks, seconds)
 
 
-def parity_pairs(predictor: Predictor, path: Path | None, count: int) -> tuple[list[Pair], str]:
-    """The parity set's (segment, context) pairs, built with the model's context settings, and where they come from."""
-    context = predictor.metadata.context
+def parity_pages(path: Path | None, count: int) -> tuple[list[list[str]], str]:
+    """The parity set's pages (segment texts) and where they come from."""
     if path is not None and path.is_file():
         from training.data import read_documents
-        from training.pairs import corpus_pairs
+        from training.pages import corpus_pages
 
         documents = read_documents([path])[:count]
-        return corpus_pairs(documents, context), f"{path.name}: first {len(documents)} documents"
+        return [page.segments for page in corpus_pages(documents)], f"{path.name}: first {len(documents)} documents"
     pages = [[segment.text for segment in segment_text(page, "fr")] for page in PARITY_PAGES]
-    pairs = [pair for segments in pages for pair in document_pairs(segments, context)]
-    return pairs, f"{len(PARITY_PAGES)} French pages of training/export.py"
+    return pages, f"{len(PARITY_PAGES)} French pages of training/export.py"
 
 
 def _check_output(output: Path, model_dir: Path) -> None:
@@ -207,10 +207,19 @@ def _input_names(predictor: Predictor) -> list[str]:
     return names
 
 
-def _export_graph(model: torch.nn.Module, predictor: Predictor, input_names: list[str], pairs, path: Path) -> None:
-    # Two rows of unequal length, so that neither axis is specialised to 1 and padding is in the traced graph.
-    example_pairs = sorted(pairs, key=lambda pair: len(pair[0]) + len(pair[1]))
-    example = _padded(predictor, [example_pairs[0], example_pairs[-1]] if len(pairs) > 1 else pairs * 2)
+def _export_graph(
+    model: torch.nn.Module, predictor: Predictor, input_names: list[str], pages: list[list[str]], path: Path
+) -> None:
+    # Two windows of unequal length, so that neither axis is specialised to 1 and padding is in the traced graph.
+    windows = sorted(
+        (window for page in pages for window in predictor.encode_page(page)), key=lambda w: len(w.input_ids)
+    )
+    examples = [windows[0], windows[-1]] if len(windows) > 1 else windows * 2
+    example = pad_windows(
+        [window.input_ids for window in examples],
+        [window.segment_ids for window in examples],
+        predictor.tokenizer.pad_token_id,
+    )
     batch, sequence = torch.export.Dim("batch"), torch.export.Dim("sequence")
     inputs = {name: torch.from_numpy(example[name]) for name in input_names}
     # The exporter warns about every optional op library it lacks (torchvision) and every axis name it merges.
@@ -233,13 +242,6 @@ def _export_graph(model: torch.nn.Module, predictor: Predictor, input_names: lis
             raise ExportError(f"torch's ONNX exporter failed: {type(error).__name__}: {error}") from error
     if not path.is_file():
         raise ExportError(f"torch's ONNX exporter wrote no {path.name}")
-
-
-def _padded(predictor: Predictor, pairs: list[Pair]) -> dict[str, np.ndarray]:
-    from model.inputs import encode_pairs
-
-    encoded = encode_pairs(predictor.tokenizer, pairs, predictor.metadata.context)
-    return dict(predictor.tokenizer.pad(dict(encoded), return_tensors="np"))
 
 
 def _quantize(source: Path, target: Path) -> None:
@@ -268,13 +270,13 @@ def _quantize(source: Path, target: Path) -> None:
         raise ExportError(f"int8 quantization failed: {type(error).__name__}: {error}") from error
 
 
-def _parity(predictor: Predictor, path: Path, pairs: list[Pair], reference: np.ndarray, *, int8: bool) -> Parity:
+def _parity(predictor: Predictor, path: Path, pages: list[list[str]], reference: np.ndarray, *, int8: bool) -> Parity:
     try:
         scorer = OnnxScorer(path, tokenizer_inputs=predictor.tokenizer.model_input_names, num_labels=len(LABELS))
     except ScorerError as error:
         raise ExportError(str(error)) from error
     onnx_predictor = Predictor(scorer, predictor.tokenizer, predictor.metadata, batch_size=predictor.batch_size)
-    scores = onnx_predictor.score_pairs(pairs)
+    scores = np.concatenate(onnx_predictor.score_pages(pages))
     thresholds = np.array([predictor.metadata.thresholds[label] for label in LABELS])
     agree = decide_labels(scores, thresholds) == decide_labels(reference, thresholds)
     difference = np.abs(scores.astype(np.float64) - reference.astype(np.float64))
@@ -288,7 +290,7 @@ def _parity(predictor: Predictor, path: Path, pairs: list[Pair], reference: np.n
         passed = max_diff <= FP32_MAX_ABS_DIFF
     return Parity(
         file=path.name,
-        pairs=len(pairs),
+        segments=len(reference),
         decisions=int(agree.size),
         max_abs_diff=max_diff,
         mean_abs_diff=float(difference.mean()) if difference.size else 0.0,
@@ -302,7 +304,7 @@ def _parity(predictor: Predictor, path: Path, pairs: list[Pair], reference: np.n
 def _figures(check: Parity) -> str:
     return (
         f"max abs score diff {check.max_abs_diff:.2e}, labels agree {check.label_agreement:.2%} "
-        f"({check.decisions} decisions on {check.pairs} segments)"
+        f"({check.decisions} decisions on {check.segments} segments)"
     )
 
 

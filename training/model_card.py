@@ -33,6 +33,7 @@ def write_model_card(model_dir: Path) -> Path:
     """Write ``model_dir/README.md`` from the folder's config, training record and metrics."""
     config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
     metadata = ModelMetadata.model_validate(config[CONFIG_KEY])
+    page = metadata.page
     training = _read_json(model_dir / TRAINING_RECORD)
     metrics = _read_json(model_dir / METRICS_FILE)
     realdev = _read_json(model_dir / REALDEV_REPORT / METRICS_FILE)
@@ -40,7 +41,7 @@ def write_model_card(model_dir: Path) -> Path:
         "---",
         "license: mit",
         *_language_line(training),
-        "pipeline_tag: text-classification",
+        "pipeline_tag: token-classification",
         "---",
         f"# {metadata.name} {metadata.version}",
         "",
@@ -50,15 +51,16 @@ def write_model_card(model_dir: Path) -> Path:
         "",
         "## Model",
         "",
-        f"- Backbone: `{metadata.backbone}`. A plain `AutoModelForSequenceClassification` "
-        "(`problem_type=multi_label_classification`): any Hugging Face tool loads it. The weights are stored "
-        "in fp16 to halve the folder; Parley loads them as fp32 on CPU (pass `dtype=torch.float32` elsewhere).",
-        "- The pooler of the classification head was not in the backbone's weights: it was initialised at "
-        "random and trained with the head.",
-        f"- Input: a text pair (segment, context); the context is the segment's position and up to "
-        f"{metadata.context.window} neighbours on each side, each cut to "
-        f"{metadata.context.max_chars_per_neighbour} characters; at most {metadata.context.max_length} tokens, "
-        "the context truncated first. These settings are stored in `config.json` under `parley`.",
+        f"- Backbone: `{metadata.backbone}`. A plain `AutoModelForTokenClassification` with one output per "
+        "label: any Hugging Face tool loads it. The weights are stored in fp16 to halve the folder; Parley loads "
+        "them as fp32 on CPU (pass `dtype=torch.float32` elsewhere).",
+        f"- Input: the page, in windows of at most {page.max_length} tokens. Each segment is introduced by the "
+        f"marker `{page.marker}` and cut to {page.max_segment_tokens} tokens; its logits are "
+        f"{'the mean of its tokens (marker included)' if page.pooling == 'span' else 'those of its marker'}, "
+        "and its scores their sigmoids. On a "
+        f"longer page windows overlap so that each segment is read with {page.context_tokens} tokens of context "
+        "on each side. These settings are stored in `config.json` under `parley` (Parley's `model/pages.py` "
+        "builds the windows).",
         "- Licence: MIT, as the multilingual-e5-small backbone.",
         "",
         "## Labels and thresholds (tuned on the dev split)",

@@ -1,8 +1,9 @@
-"""Fine-tuning a Parley model with the `transformers` Trainer.
+"""Fine-tuning a Parley page model with the `transformers` Trainer.
 
-One plain ``AutoModelForSequenceClassification`` with five sigmoid outputs,
-trained with binary cross-entropy on (segment, context) pairs. Rare labels
-weigh more in the loss (``pos_weight``, capped). The Trainer evaluates on the
+One plain ``AutoModelForTokenClassification`` with five outputs, read per
+segment from the windows of its page (``model.pages``: each segment's token
+logits pooled) and trained with binary cross-entropy on every segment of every
+window. Rare labels weigh more in the loss (``pos_weight``, capped). The Trainer evaluates on the
 dev split every epoch, keeps the best checkpoint by dev macro-F1 over the four
 acts and stops early when it stops improving. Then per-label thresholds are
 tuned on the dev split and stored with the model (``model.metadata``), and the
@@ -28,9 +29,8 @@ import torch
 from datasets import Dataset
 from transformers import (
     AutoConfig,
-    AutoModelForSequenceClassification,
+    AutoModelForTokenClassification,
     AutoTokenizer,
-    DataCollatorWithPadding,
     EarlyStoppingCallback,
     EvalPrediction,
     PreTrainedTokenizerBase,
@@ -41,21 +41,23 @@ from transformers import (
 from transformers.utils import logging as transformers_logging
 
 from model.backbones import resolve_backbone
-from model.inputs import ContextSettings, encode_pairs
 from model.labels import ID2LABEL, LABEL2ID, LABELS
-from model.metadata import ModelMetadata, read_metadata, write_metadata
-from model.predictor import ModelLoadError, check_labels
+from model.metadata import MetadataError, ModelMetadata, read_metadata, write_metadata
+from model.pages import PageSettings, pad_windows, page_windows, pool_segments
+from model.predictor import ModelLoadError, Predictor, check_labels
 from model.scorers import sigmoid
 from parley.config import Settings
 from training.data import Document, read_documents
-from training.evaluate import apply_thresholds, compute_metrics, gold_matrix, tune_thresholds
+from training.evaluate import apply_thresholds, compute_metrics, gold_matrix, score_documents, tune_thresholds
 from training.model_card import TRAINING_RECORD, write_model_card
-from training.pairs import corpus_pairs
+from training.pages import corpus_pages
 from training.staging import staged_folder
 
 logger = logging.getLogger(__name__)
 
 BEST_METRIC = "macro_f1_acts"
+# The label row of a segment that is in a window but not labelled (a context, or padding): no loss.
+UNLABELLED = -100.0
 
 
 @dataclass(frozen=True)
@@ -70,8 +72,8 @@ class TrainingResult:
 
 
 class WeightedLossTrainer(Trainer):
-    """A Trainer whose loss is BCE with a positive weight per label, and whose
-    classification head (pooler and classifier) learns at its own rate.
+    """A Trainer whose loss is BCE with a positive weight per label over pooled
+    segments, and whose classifier learns at its own rate.
 
     The head starts from random weights on top of an encoder whose outputs are
     small (e5 was trained for normalised mean-pooled embeddings): at the
@@ -106,17 +108,21 @@ class WeightedLossTrainer(Trainer):
         return self.optimizer
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        """BCE over the labelled segments of the batch's windows; evaluation gets their pooled logits."""
         labels = inputs.pop("labels")
-        outputs = model(**inputs)
+        segment_ids = inputs.pop("segment_ids")
+        logits = pool_segments(model(**inputs).logits.float(), segment_ids)
+        labels = labels[:, : logits.shape[1]]
+        labelled = labels[..., 0] != UNLABELLED
         loss = torch.nn.functional.binary_cross_entropy_with_logits(
-            outputs.logits.float(), labels.float(), pos_weight=self.pos_weight.to(outputs.logits.device)
+            logits[labelled], labels[labelled].float(), pos_weight=self.pos_weight.to(logits.device)
         )
-        return (loss, outputs) if return_outputs else loss
+        return (loss, {"logits": logits}) if return_outputs else loss
 
 
 def is_head_parameter(model: torch.nn.Module, name: str) -> bool:
-    """True for the pooler and the classifier: what the backbone did not pretrain."""
-    return not name.startswith(f"{model.base_model_prefix}.") or ".pooler." in name
+    """True for the classifier: what the backbone did not pretrain."""
+    return not name.startswith(f"{model.base_model_prefix}.")
 
 
 def positive_weights(labels: np.ndarray, cap: float) -> torch.Tensor:
@@ -126,18 +132,62 @@ def positive_weights(labels: np.ndarray, cap: float) -> torch.Tensor:
     return torch.tensor(np.clip(negatives / np.maximum(positives, 1), 1.0, cap), dtype=torch.float32)
 
 
-def build_dataset(tokenizer: PreTrainedTokenizerBase, documents: list[Document], context: ContextSettings) -> Dataset:
-    """Tokenized (segment, context) pairs with their five 0/1 labels."""
-    encoded = encode_pairs(tokenizer, corpus_pairs(documents, context), context)
-    columns = {key: encoded[key] for key in encoded}
-    columns["labels"] = gold_matrix(documents).astype(np.float32).tolist()
+def build_dataset(tokenizer: PreTrainedTokenizerBase, documents: list[Document], page: PageSettings) -> Dataset:
+    """The windows of the documents' pages, each with one row of five 0/1 labels per segment it holds
+    (``UNLABELLED`` rows for a segment's given context)."""
+    gold = iter(gold_matrix(documents).astype(np.float32).tolist())
+    columns: dict[str, list] = {"input_ids": [], "segment_ids": [], "labels": []}
+    for labelled_page in corpus_pages(documents):
+        rows = [[UNLABELLED] * len(LABELS)] * len(labelled_page.segments)
+        for index in labelled_page.labelled:
+            rows[index] = next(gold)
+        for window in page_windows(tokenizer, labelled_page.segments, page):
+            columns["input_ids"].append(window.input_ids)
+            columns["segment_ids"].append(window.segment_ids)
+            columns["labels"].append(rows[window.first : window.first + window.count])
     return Dataset.from_dict(columns)
 
 
+class WindowCollator:
+    """Pads a batch of windows (``model.pages.pad_windows``) and their label rows.
+
+    Windows are padded to a multiple of ``PAD_MULTIPLE`` tokens, so that a run sees four shapes at most (the
+    CPU's kernels are prepared per shape).
+    """
+
+    PAD_MULTIPLE = 128
+
+    def __init__(self, tokenizer: PreTrainedTokenizerBase, max_length: int) -> None:
+        self.pad_id = tokenizer.pad_token_id
+        self.max_length = max_length
+
+    def __call__(self, rows: list[dict]) -> dict[str, torch.Tensor]:
+        padded = pad_windows(
+            [row["input_ids"] for row in rows],
+            [row["segment_ids"] for row in rows],
+            self.pad_id,
+            self.PAD_MULTIPLE,
+            self.max_length,
+        )
+        batch = {name: torch.from_numpy(array) for name, array in padded.items()}
+        labels = torch.full((len(rows), max(len(row["labels"]) for row in rows), len(LABELS)), UNLABELLED)
+        for position, row in enumerate(rows):
+            labels[position, : len(row["labels"])] = torch.tensor(row["labels"])
+        batch["labels"] = labels
+        return batch
+
+
+def labelled_rows(prediction: EvalPrediction) -> tuple[np.ndarray, np.ndarray]:
+    """(scores, gold) of the labelled segments of evaluation's windows (padding rows dropped)."""
+    gold = np.asarray(prediction.label_ids).reshape(-1, len(LABELS))
+    logits = np.asarray(prediction.predictions).reshape(-1, len(LABELS))
+    labelled = gold[:, 0] != UNLABELLED
+    return sigmoid(logits[labelled]), gold[labelled].astype(int)
+
+
 def dev_metrics(prediction: EvalPrediction) -> dict[str, float]:
-    """Dev metrics at 0.5 thresholds, for model selection during training."""
-    scores = sigmoid(prediction.predictions)
-    gold = prediction.label_ids.astype(int)
+    """Dev metrics at 0.5 thresholds, for model selection during training (every segment of every window)."""
+    scores, gold = labelled_rows(prediction)
     predicted = apply_thresholds(scores, dict.fromkeys(LABELS, 0.5))
     result = compute_metrics(gold, predicted, scores)
     return {BEST_METRIC: result.macro_f1_acts, "f1_boilerplate": result.boilerplate_f1}
@@ -174,32 +224,35 @@ def train(
 
     # The main process imports (and caches) the backbone first; the others then find it in place.
     with arguments.main_process_first(desc="backbone"):
-        source, context, backbone = _starting_point(settings, init_from)
+        source, page, backbone = _starting_point(settings, init_from)
     tokenizer = AutoTokenizer.from_pretrained(source)
-    model = AutoModelForSequenceClassification.from_pretrained(
-        source,
-        num_labels=len(LABELS),
-        id2label=ID2LABEL,
-        label2id=LABEL2ID,
-        problem_type="multi_label_classification",
-        dtype=torch.float32,
-    )
+    config = AutoConfig.from_pretrained(source, num_labels=len(LABELS), id2label=ID2LABEL, label2id=LABEL2ID)
+    if hasattr(config, "attention_probs_dropout_prob"):
+        # Dropout on the attention probabilities takes SDPA off its fast path: on 2 cores a step of 4 windows of
+        # 384 tokens took 1.6 s with it (eager attention, which it needs) against 0.9 s without it (SDPA).
+        config.attention_probs_dropout_prob = 0.0
+    model = AutoModelForTokenClassification.from_pretrained(source, config=config, dtype=torch.float32)
     positions = getattr(model.config, "max_position_embeddings", None)
-    if positions is not None and context.max_length > positions:
-        raise ValueError(
-            f"context.max_length is {context.max_length} but {source} has only {positions} positions; lower it"
-        )
-    train_dataset = build_dataset(tokenizer, train_documents, context)
-    dev_dataset = build_dataset(tokenizer, dev_documents, context)
-    pos_weight = positive_weights(np.array(train_dataset["labels"]), options.max_pos_weight)
-    logger.info("training on %d segments, dev %d; pos_weight %s", len(train_dataset), len(dev_dataset), pos_weight)
+    if positions is not None and page.max_length > positions:
+        raise ValueError(f"page.max_length is {page.max_length} but {source} has only {positions} positions; lower it")
+    train_dataset = build_dataset(tokenizer, train_documents, page)
+    dev_dataset = build_dataset(tokenizer, dev_documents, page)
+    train_gold = gold_matrix(train_documents)
+    pos_weight = positive_weights(train_gold, options.max_pos_weight)
+    logger.info(
+        "training on %d segments in %d windows, dev %d windows; pos_weight %s",
+        len(train_gold),
+        len(train_dataset),
+        len(dev_dataset),
+        pos_weight,
+    )
 
     trainer = WeightedLossTrainer(
         model=model,
         args=arguments,
         train_dataset=train_dataset,
         eval_dataset=dev_dataset,
-        data_collator=DataCollatorWithPadding(tokenizer),
+        data_collator=WindowCollator(tokenizer, page.max_length),
         compute_metrics=dev_metrics,
         callbacks=[EarlyStoppingCallback(early_stopping_patience=options.early_stopping_patience)],
         pos_weight=pos_weight,
@@ -207,18 +260,18 @@ def train(
     )
     trainer.train(resume_from_checkpoint=str(resume_from) if resume_from is not None else None)
 
-    # Every process takes part in predict() and gets all of dev's scores, gathered in order.
-    dev_scores = sigmoid(trainer.predict(dev_dataset).predictions)
+    # Thresholds are tuned on dev as inference reads it (each segment answered by one window). Every process
+    # scores all of dev with the same weights, so the thresholds agree.
+    untuned = ModelMetadata(name=options.model_name, version=options.model_version, backbone=backbone, page=page)
+    trainer.model.eval()
+    scorer = Predictor(
+        trainer.model, tokenizer, untuned, device=trainer.model.device, batch_size=options.eval_batch_size
+    )
+    dev_scores = score_documents(scorer, dev_documents)
     dev_gold = gold_matrix(dev_documents)
     thresholds = tune_thresholds(dev_gold, dev_scores)
     tuned = compute_metrics(dev_gold, apply_thresholds(dev_scores, thresholds), dev_scores)
-    metadata = ModelMetadata(
-        name=options.model_name,
-        version=options.model_version,
-        backbone=backbone,
-        thresholds=thresholds,
-        context=context,
-    )
+    metadata = untuned.model_copy(update={"thresholds": thresholds})
     result = TrainingResult(
         output_dir=output_dir,
         thresholds=thresholds,
@@ -231,11 +284,12 @@ def train(
         "train_files": [str(path) for path in train_files],
         "dev_files": [str(path) for path in dev_files],
         "train_documents": len(train_documents),
-        "train_segments": len(train_dataset),
+        "train_segments": len(train_gold),
+        "train_windows": len(train_dataset),
         "train_languages": dict(Counter(document.lang for document in train_documents).most_common()),
         "train_domains": len({document.domain for document in train_documents if document.domain}),
         "dev_documents": len(dev_documents),
-        "dev_segments": len(dev_dataset),
+        "dev_segments": len(dev_gold),
         "init_from": str(init_from) if init_from else None,
         "resumed_from": str(resume_from) if resume_from is not None else None,
         "epochs_run": result.epochs_run,
@@ -282,20 +336,23 @@ def last_complete_checkpoint(folder: Path) -> Path | None:
     return None
 
 
-def _starting_point(settings: Settings, init_from: Path | None) -> tuple[str, ContextSettings, str]:
-    """(folder to load, context settings, backbone description) for a new or a continued model."""
+def _starting_point(settings: Settings, init_from: Path | None) -> tuple[str, PageSettings, str]:
+    """(folder to load, page settings, backbone description) for a new or a continued model."""
     if init_from is None:
         source = resolve_backbone(settings.training.backbone, keep_pieces=settings.training.keep_pieces)
-        return source, settings.context, settings.training.backbone
+        return source, settings.page, settings.training.backbone
     if not (init_from / "config.json").is_file():
         raise ModelLoadError(f"--init-from {init_from}: not a model folder (no config.json)")
     config = AutoConfig.from_pretrained(init_from)
     check_labels(config, init_from)
-    metadata = read_metadata(config)
+    try:
+        metadata = read_metadata(config)
+    except MetadataError as error:
+        raise ModelLoadError(f"--init-from {init_from}: {error}") from error
     if metadata is None:
         raise ModelLoadError(f"--init-from {init_from}: not a Parley model (its config has no 'parley' metadata)")
-    # A continued model keeps the input format it learnt.
-    return str(init_from), metadata.context, metadata.backbone
+    # A continued model keeps the windows it learnt.
+    return str(init_from), metadata.page, metadata.backbone
 
 
 def _training_arguments(settings: Settings, checkpoints: Path) -> TrainingArguments:
@@ -316,6 +373,9 @@ def _training_arguments(settings: Settings, checkpoints: Path) -> TrainingArgume
         save_total_limit=2,
         load_best_model_at_end=True,
         metric_for_best_model=BEST_METRIC,
+        # The windows' segment_ids and labels are not arguments of the model: the collator and loss need them.
+        remove_unused_columns=False,
+        label_names=["labels"],
         greater_is_better=True,
         logging_steps=options.logging_steps,
         seed=options.seed,

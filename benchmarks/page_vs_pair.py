@@ -1,0 +1,96 @@
+"""The ablation of issue 18: the pair model against the page model, same data (corpus v2), side by side.
+
+    python benchmarks/page_vs_pair.py --pair benchmarks/results/page_vs_pair/pair-2.0.0 --page models/default \
+        --speed benchmarks/results/page_vs_pair/predictor_speed.json --out benchmarks/results/page_vs_pair.md
+
+Each side is a model record: ``metrics.json`` (``parley evaluate`` on data/test.jsonl), the realdev report
+(``realdev/metrics.json`` in a model folder, ``realdev-metrics.json`` in a saved record) and ``training.json``
+(``parley train``). The pair model (Parley 2.0.0) can no longer be loaded by this code, so its record was saved
+from its model folder before the page model replaced it. ``--speed`` holds the predictors' throughput, both
+measured on this machine by ``benchmarks/predictor_speed.py`` (its docstring says how the pair side was run).
+"""
+
+import argparse
+import json
+from pathlib import Path
+
+from model.labels import LABELS
+
+SETS = {"test": "data/test.jsonl", "realdev": "../shared/realdev/docs.jsonl"}
+
+
+def read_record(folder: Path) -> dict:
+    """metrics by set, and the training record, of a model folder or a saved record."""
+    realdev = folder / "realdev" / "metrics.json"
+    if not realdev.is_file():
+        realdev = folder / "realdev-metrics.json"
+    return {
+        "test": json.loads((folder / "metrics.json").read_text(encoding="utf-8")),
+        "realdev": json.loads(realdev.read_text(encoding="utf-8")),
+        "training": json.loads((folder / "training.json").read_text(encoding="utf-8")),
+    }
+
+
+def accuracy_table(records: dict[str, dict], set_name: str) -> str:
+    header = ["model", "macro-F1 acts", "boilerplate F1", *(f"{label} P / R / F1" for label in LABELS)]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for name, record in records.items():
+        metrics = record[set_name]
+        cells = [name, f"{metrics['macro_f1_acts']:.3f}", f"{metrics['boilerplate_f1']:.3f}"]
+        for label in LABELS:
+            figures = metrics["labels"][label]
+            cells.append(f"{figures['precision']:.3f} / {figures['recall']:.3f} / {figures['f1']:.3f}")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def training_table(records: dict[str, dict]) -> str:
+    lines = [
+        "| model | epochs | training segments | threads | precision | training time |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, record in records.items():
+        training = record["training"]
+        lines.append(
+            f"| {name} | {training['epochs_run']:g} | {training['train_segments']:,} | {training['threads']} | "
+            f"{training['mixed_precision']} | {training['seconds'] / 60:.1f} min |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def speed_table(speed: dict) -> str:
+    lines = ["| predictor | segments | seconds (each run) | segments/s (best run) |", "|---|---|---|---|"]
+    for name, row in speed.items():
+        seconds = ", ".join(f"{value:.2f}" for value in row["seconds"])
+        lines.append(f"| {name} | {row['segments']:,} | {seconds} | {row['segments_per_second_best']:.1f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pair", type=Path, required=True, help="the pair model's record (or model folder)")
+    parser.add_argument("--page", type=Path, required=True, help="the page model's folder")
+    parser.add_argument("--speed", type=Path, help="predictor throughput of both, from predictor_speed.py")
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    records = {}
+    for side, folder in (("pair", args.pair), ("page", args.page)):
+        record = read_record(folder)
+        records[f"{side} model {record['training']['settings']['model_version']}"] = record
+    text = "# Pair model against page model (corpus v2)\n"
+    for set_name, title in SETS.items():
+        segments = next(iter(records.values()))[set_name]["segments"]
+        text += f"\n## {title} ({segments} segments)\n\n" + accuracy_table(records, set_name)
+    text += "\n## Training (`make model`'s `parley train`, 2 cores)\n\n" + training_table(records)
+    if args.speed:
+        speed = json.loads(args.speed.read_text(encoding="utf-8"))
+        pair, page = (next(row for row in speed.values() if row["kind"] == kind) for kind in ("pair", "page"))
+        ratio = page["segments_per_second_best"] / pair["segments_per_second_best"]
+        text += f"\n## Predictor throughput (ONNX int8, 2 threads)\n\n{speed_table(speed)}\nPage / pair: {ratio:.2f}×\n"
+    print(text)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
