@@ -32,14 +32,17 @@ def read_record(folder: Path) -> dict:
 
 
 def accuracy_table(records: dict[str, dict], set_name: str) -> str:
-    header = ["model", "macro-F1 acts", "boilerplate F1", *(f"{label} P / R / F1" for label in LABELS)]
+    header = ["model", "macro-F1 acts", "boilerplate F1", *(f"{label} P / R / F1 / AP" for label in LABELS)]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for name, record in records.items():
         metrics = record[set_name]
         cells = [name, f"{metrics['macro_f1_acts']:.3f}", f"{metrics['boilerplate_f1']:.3f}"]
         for label in LABELS:
             figures = metrics["labels"][label]
-            cells.append(f"{figures['precision']:.3f} / {figures['recall']:.3f} / {figures['f1']:.3f}")
+            cells.append(
+                f"{figures['precision']:.3f} / {figures['recall']:.3f} / {figures['f1']:.3f} / "
+                f"{figures['average_precision']:.3f}"
+            )
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 

@@ -4,7 +4,7 @@ One plain ``AutoModelForTokenClassification`` with five outputs, read per
 segment from the windows of its page (``model.pages``: each segment's token
 logits pooled) and trained with binary cross-entropy on every segment of every
 window. Rare labels weigh more in the loss (``pos_weight``, capped). The Trainer evaluates on the
-dev split every epoch, keeps the best checkpoint by dev macro-F1 over the four
+dev split's windows every epoch, keeps the best checkpoint by dev macro-F1 over the four
 acts and stops early when it stops improving. Then per-label thresholds are
 tuned on the dev split and stored with the model (``model.metadata``), and the
 model folder is written to a temporary sibling and renamed into place, so an
@@ -13,8 +13,8 @@ interrupted run never leaves a half-written model behind.
 Several processes (``torchrun --nproc_per_node N -m parley train …`` or
 ``accelerate launch``) train one model with the Trainer's DDP: the main
 process alone imports the backbone first, writes checkpoints (the Trainer's
-rule) and the model folder; every process gets the same gathered dev scores,
-so the thresholds agree, and all wait for the folder before they return.
+rule) and the model folder; every process scores all of dev with the same
+weights, so the thresholds agree, and all wait for the folder before they return.
 """
 
 import json
