@@ -48,9 +48,7 @@ def test_concurrent_requests_share_one_call_and_get_their_own_rows():
     async def scenario():
         batcher = MicroBatcher(scorer, max_batch_size=16, max_wait_ms=50, observe=lambda n, r: observed.append((n, r)))
         batcher.start()
-        results = await asyncio.gather(
-            batcher.score(page(1, 2)), batcher.score(page(3)), batcher.score(page(4, 5, 6))
-        )
+        results = await asyncio.gather(batcher.score(page(1, 2)), batcher.score(page(3)), batcher.score(page(4, 5, 6)))
         await batcher.stop()
         return results
 
