@@ -13,24 +13,19 @@ pairs, right after the page model's run on the same machine.
 
 import argparse
 import json
-import random
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench_throughput import pages_of, select_documents
+
 from model.predictor import Predictor
-from training.data import read_documents
 
 ROOT = Path(__file__).resolve().parent.parent
 CHUNKS, RUNS = 5, 2
-
-
-def sample_pages(count: int = 200, seed: int = 0) -> list[list[str]]:
-    documents = read_documents([ROOT / "data" / f"{split}.jsonl" for split in ("test", "dev", "train")])
-    picked = sorted(random.Random(seed).sample(range(len(documents)), count))
-    return [[segment.text for segment in documents[index].segments] for index in picked]
+SPLITS = ("test", "dev", "train")
 
 
 def main() -> None:
@@ -41,7 +36,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     predictor = Predictor.from_pretrained(args.model, device="cpu", backend="onnx", threads=args.threads)
-    pages = sample_pages()
+    pages = pages_of(select_documents([ROOT / "data" / f"{split}.jsonl" for split in SPLITS], 200))
     predictor.score_pages(pages[:2])
     chunks = [pages[start::CHUNKS] for start in range(CHUNKS)]
     seconds = []
