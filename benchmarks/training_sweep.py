@@ -26,7 +26,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 import yaml
 from transformers import AutoTokenizer
@@ -38,16 +37,19 @@ sys.path.insert(0, str(ROOT))
 from model.backbones import resolve_backbone  # noqa: E402
 from parley.config import Settings, load_settings  # noqa: E402
 from training.data import Document, read_documents  # noqa: E402
-from training.train import WindowCollator, build_dataset, train  # noqa: E402
+from training.token_batches import padded_length  # noqa: E402
+from training.train import WindowCollator, build_dataset, token_batches, train  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 WORK = ROOT / "runs" / "training-sweep"
 
-# Overrides of configs/default.yaml, as "section.key": value: the sampling of windows, the epochs, the learning
-# rate and the windows per step. Not the page settings: padded tokens do not price a change of window length,
+# Overrides of configs/default.yaml, as "section.key": value: the sampling of windows, the share of pages read
+# one segment per window, the epochs, the learning rate and the windows per step. Not the page settings: padded tokens do not price a change of window length,
 # whose attention cost grows with its square.
 VARIANTS: dict[str, dict[str, object]] = {
     "current": {},
+    "whole-pages": {"training.sampling": "random", "training.alone_share": 0.0},
+    "alone-0.75": {"training.alone_share": 0.75},
     "grouped": {"training.sampling": "group_by_length"},
     "4ep": {"training.epochs": 4},
     "6ep": {"training.epochs": 6},
@@ -67,21 +69,21 @@ def with_overrides(settings: Settings, overrides: dict[str, object]) -> Settings
 def padded_tokens_per_epoch(settings: Settings, documents: list[Document], tokenizer) -> int:
     """Tokens in one epoch of padded training batches, batched as the Trainer's sampler batches the windows
     and padded as ``WindowCollator`` pads them."""
-    dataset = build_dataset(tokenizer, documents, settings.page)
+    options = settings.training
+    dataset = build_dataset(tokenizer, documents, settings.page, alone_share=options.alone_share, seed=options.seed)
     lengths = [len(ids) for ids in dataset["input_ids"]]
-    batch = settings.training.batch_size
-    generator = torch.Generator().manual_seed(settings.training.seed)
-    if settings.training.sampling == "group_by_length":
-        order = list(LengthGroupedSampler(batch, lengths=lengths, generator=generator))
+    multiple, max_length = WindowCollator.PAD_MULTIPLE, settings.page.max_length
+    if options.sampling == "by_tokens":
+        batches = list(token_batches(dataset, options, settings.page))
     else:
-        order = torch.randperm(len(lengths), generator=generator).tolist()
-    ordered = np.array(lengths)[order]
-    multiple = WindowCollator.PAD_MULTIPLE
-    return int(
-        sum(
-            -(-ordered[start : start + batch].max() // multiple) * multiple * len(ordered[start : start + batch])
-            for start in range(0, len(ordered), batch)
-        )
+        generator = torch.Generator().manual_seed(options.seed)
+        if options.sampling == "group_by_length":
+            order = list(LengthGroupedSampler(options.batch_size, lengths=lengths, generator=generator))
+        else:
+            order = torch.randperm(len(lengths), generator=generator).tolist()
+        batches = [order[start : start + options.batch_size] for start in range(0, len(order), options.batch_size)]
+    return sum(
+        padded_length(max(lengths[index] for index in batch), multiple, max_length) * len(batch) for batch in batches
     )
 
 

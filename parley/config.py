@@ -79,7 +79,9 @@ class TrainingSettings(_Section):
     head_learning_rate: float = Field(1e-3, gt=0)
     # Windows per step.
     batch_size: int = Field(4, ge=1)
-    sampling: Literal["random", "group_by_length"] = "random"
+    sampling: Literal["random", "group_by_length", "by_tokens"] = "by_tokens"
+    # Share of the training pages read one segment per window instead of whole (training.train.build_dataset).
+    alone_share: float = Field(0.5, ge=0, le=1)
     eval_batch_size: int = Field(64, ge=1)
     gradient_accumulation_steps: int = Field(1, ge=1)
     weight_decay: float = Field(0.01, ge=0)

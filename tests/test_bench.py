@@ -532,6 +532,7 @@ def test_training_sweep_counts_the_padded_tokens_of_the_trainers_window_batches(
     assert len(set(-(-length // multiple) for length in lengths)) > 1  # windows of several padded lengths
 
     def cost(**training) -> int:
+        training = {"sampling": "random", "alone_share": 0.0, **training}
         changed = settings.model_copy(update={"training": settings.training.model_copy(update=training)})
         return training_sweep.padded_tokens_per_epoch(changed, documents, tokenizer)
 
@@ -539,6 +540,8 @@ def test_training_sweep_counts_the_padded_tokens_of_the_trainers_window_batches(
     assert cost(batch_size=1) == sum(-(-length // multiple) * multiple for length in lengths)
     # Every window in one batch: all padded to the longest.
     assert cost(batch_size=len(lengths)) == len(lengths) * -(-max(lengths) // multiple) * multiple
+    # Batches by tokens hold windows of one padded length: none is padded beyond its own.
+    assert cost(batch_size=2, sampling="by_tokens") == sum(-(-length // multiple) * multiple for length in lengths)
 
 
 def test_the_ablation_report_is_a_section_with_its_headings_one_level_down():

@@ -2,7 +2,6 @@
 the end, atomically."""
 
 import json
-import math
 
 import pytest
 from transformers import AutoTokenizer
@@ -10,7 +9,7 @@ from transformers import AutoTokenizer
 from model.predictor import Predictor
 from tests.test_train import settings_for, write_pages
 from training.data import read_documents
-from training.train import WeightedLossTrainer, build_dataset, last_complete_checkpoint, train
+from training.train import WeightedLossTrainer, build_dataset, last_complete_checkpoint, token_batches, train
 
 
 class Interrupted(Exception):
@@ -21,8 +20,15 @@ def test_an_interrupted_run_resumes_from_its_last_checkpoint(tiny_model_dir, tmp
     train_file = write_pages(tmp_path / "train.jsonl", "train", copies=4)
     dev_file = write_pages(tmp_path / "dev.jsonl", "dev", copies=1)
     settings = settings_for(tiny_model_dir, tmp_path, epochs=3)
-    windows = build_dataset(AutoTokenizer.from_pretrained(tiny_model_dir), read_documents([train_file]), settings.page)
-    per_epoch = math.ceil(len(windows) / settings.training.batch_size)
+    options = settings.training
+    windows = build_dataset(
+        AutoTokenizer.from_pretrained(tiny_model_dir),
+        read_documents([train_file]),
+        settings.page,
+        alone_share=options.alone_share,
+        seed=options.seed,
+    )
+    per_epoch = len(token_batches(windows, options, settings.page))
     assert per_epoch >= 2
     output = tmp_path / "model"
     checkpoints = tmp_path / "runs" / "model"

@@ -3,7 +3,9 @@
 One plain ``AutoModelForTokenClassification`` with five outputs, read per
 segment from the windows of its page (``model.pages``: each segment's token
 logits pooled) and trained with binary cross-entropy on every segment of every
-window. Rare labels weigh more in the loss (``pos_weight``, capped). The Trainer evaluates on the
+window. Half the training pages (``training.alone_share``) are read one segment
+per window instead, and batches are filled by tokens (``training.token_batches``).
+Rare labels weigh more in the loss (``pos_weight``, capped). The Trainer evaluates on the
 dev split's windows every epoch, keeps the best checkpoint by dev macro-F1 over the four
 acts and stops early when it stops improving. Then per-label thresholds are
 tuned on the dev split and stored with the model (``model.metadata``), and the
@@ -21,12 +23,13 @@ import json
 import logging
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import torch
 from datasets import Dataset
+from torch.utils.data import DataLoader
 from transformers import (
     AutoConfig,
     AutoModelForTokenClassification,
@@ -46,12 +49,13 @@ from model.metadata import MetadataError, ModelMetadata, read_metadata, write_me
 from model.pages import PageSettings, pad_windows, page_windows, pool_segments
 from model.predictor import ModelLoadError, Predictor, check_labels
 from model.scorers import sigmoid
-from parley.config import Settings
+from parley.config import Settings, TrainingSettings
 from training.data import Document, read_documents
 from training.evaluate import apply_thresholds, compute_metrics, gold_matrix, score_documents, tune_thresholds
 from training.model_card import TRAINING_RECORD, write_model_card
 from training.pages import corpus_pages
 from training.staging import staged_folder
+from training.token_batches import TokenBudgetBatches
 
 logger = logging.getLogger(__name__)
 
@@ -82,10 +86,26 @@ class WeightedLossTrainer(Trainer):
     epoch at 6e-5 for everything).
     """
 
-    def __init__(self, *args, pos_weight: torch.Tensor, head_learning_rate: float, **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        pos_weight: torch.Tensor,
+        head_learning_rate: float,
+        train_batches: TokenBudgetBatches | None = None,
+        **kwargs,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.pos_weight = pos_weight
         self.head_learning_rate = head_learning_rate
+        self.train_batches = train_batches
+
+    def get_train_dataloader(self) -> DataLoader:
+        """The ``train_batches`` when given (``sampling: by_tokens``), else the Trainer's batches of
+        ``batch_size`` windows."""
+        if self.train_batches is None:
+            return super().get_train_dataloader()
+        loader = DataLoader(self.train_dataset, batch_sampler=self.train_batches, collate_fn=self.data_collator)
+        return self.accelerator.prepare(loader)
 
     def create_optimizer(self, model=None) -> torch.optim.Optimizer:
         if self.optimizer is None:
@@ -132,16 +152,39 @@ def positive_weights(labels: np.ndarray, cap: float) -> torch.Tensor:
     return torch.tensor(np.clip(negatives / np.maximum(positives, 1), 1.0, cap), dtype=torch.float32)
 
 
-def build_dataset(tokenizer: PreTrainedTokenizerBase, documents: list[Document], page: PageSettings) -> Dataset:
+def build_dataset(
+    tokenizer: PreTrainedTokenizerBase,
+    documents: list[Document],
+    page: PageSettings,
+    *,
+    alone_share: float = 0.0,
+    seed: int = 0,
+) -> Dataset:
     """The windows of the documents' pages, each with one row of five 0/1 labels per segment it holds
-    (``UNLABELLED`` rows for a segment's given context)."""
+    (``UNLABELLED`` rows for a segment's given context).
+
+    A share ``alone_share`` of the pages (drawn with ``seed``) is read one segment per window instead: the
+    model then has to find a segment's acts in the segment itself, not in the page around it.
+    """
     gold = iter(gold_matrix(documents).astype(np.float32).tolist())
+    alone = np.random.default_rng(seed)
     columns: dict[str, list] = {"input_ids": [], "segment_ids": [], "labels": []}
     for labelled_page in corpus_pages(documents):
         rows = [[UNLABELLED] * len(LABELS)] * len(labelled_page.segments)
         for index in labelled_page.labelled:
             rows[index] = next(gold)
-        for window in page_windows(tokenizer, labelled_page.segments, page):
+        if alone.random() < alone_share:
+            windows = [
+                replace(
+                    page_windows(tokenizer, [labelled_page.segments[index]], page)[0],
+                    first=index,
+                    answers=range(index, index + 1),
+                )
+                for index in labelled_page.labelled
+            ]
+        else:
+            windows = page_windows(tokenizer, labelled_page.segments, page)
+        for window in windows:
             columns["input_ids"].append(window.input_ids)
             columns["segment_ids"].append(window.segment_ids)
             columns["labels"].append(rows[window.first : window.first + window.count])
@@ -151,11 +194,11 @@ def build_dataset(tokenizer: PreTrainedTokenizerBase, documents: list[Document],
 class WindowCollator:
     """Pads a batch of windows (``model.pages.pad_windows``) and their label rows.
 
-    Windows are padded to a multiple of ``PAD_MULTIPLE`` tokens, so that a run sees four shapes at most (the
+    Windows are padded to a multiple of ``PAD_MULTIPLE`` tokens, so that a run sees eight shapes at most (the
     CPU's kernels are prepared per shape).
     """
 
-    PAD_MULTIPLE = 128
+    PAD_MULTIPLE = 64
 
     def __init__(self, tokenizer: PreTrainedTokenizerBase, max_length: int) -> None:
         self.pad_id = tokenizer.pad_token_id
@@ -175,6 +218,18 @@ class WindowCollator:
             labels[position, : len(row["labels"])] = torch.tensor(row["labels"])
         batch["labels"] = labels
         return batch
+
+
+def token_batches(dataset: Dataset, options: TrainingSettings, page: PageSettings) -> TokenBudgetBatches:
+    """The training batches of ``sampling: by_tokens``: windows of one padded length, up to ``batch_size`` full
+    windows' worth of tokens a batch."""
+    return TokenBudgetBatches(
+        [len(ids) for ids in dataset["input_ids"]],
+        options.batch_size * page.max_length,
+        WindowCollator.PAD_MULTIPLE,
+        page.max_length,
+        seed=options.seed,
+    )
 
 
 def labelled_rows(prediction: EvalPrediction) -> tuple[np.ndarray, np.ndarray]:
@@ -235,7 +290,7 @@ def train(
     positions = getattr(model.config, "max_position_embeddings", None)
     if positions is not None and page.max_length > positions:
         raise ValueError(f"page.max_length is {page.max_length} but {source} has only {positions} positions; lower it")
-    train_dataset = build_dataset(tokenizer, train_documents, page)
+    train_dataset = build_dataset(tokenizer, train_documents, page, alone_share=options.alone_share, seed=options.seed)
     dev_dataset = build_dataset(tokenizer, dev_documents, page)
     train_gold = gold_matrix(train_documents)
     pos_weight = positive_weights(train_gold, options.max_pos_weight)
@@ -257,6 +312,7 @@ def train(
         callbacks=[EarlyStoppingCallback(early_stopping_patience=options.early_stopping_patience)],
         pos_weight=pos_weight,
         head_learning_rate=options.head_learning_rate,
+        train_batches=token_batches(train_dataset, options, page) if options.sampling == "by_tokens" else None,
     )
     trainer.train(resume_from_checkpoint=str(resume_from) if resume_from is not None else None)
 
@@ -362,7 +418,8 @@ def _training_arguments(settings: Settings, checkpoints: Path) -> TrainingArgume
         num_train_epochs=options.epochs,
         learning_rate=options.learning_rate,
         per_device_train_batch_size=options.batch_size,
-        train_sampling_strategy=options.sampling,
+        # by_tokens batches are made by WeightedLossTrainer.get_train_dataloader.
+        train_sampling_strategy="random" if options.sampling == "by_tokens" else options.sampling,
         per_device_eval_batch_size=options.eval_batch_size,
         gradient_accumulation_steps=options.gradient_accumulation_steps,
         weight_decay=options.weight_decay,
