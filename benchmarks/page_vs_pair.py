@@ -1,13 +1,16 @@
 """The ablation of issue 18: the pair model against the page model, same data (corpus v2), side by side.
 
-    python benchmarks/page_vs_pair.py --pair benchmarks/results/page_vs_pair/pair-2.0.0 --page models/default \
+    python benchmarks/page_vs_pair.py --pair benchmarks/results/page_vs_pair/pair-2.0.0 \
+        --page benchmarks/results/page_vs_pair/page-3.0.0 models/default \
         --speed benchmarks/results/page_vs_pair/predictor_speed.json --out benchmarks/results/page_vs_pair.md
 
 Each side is a model record: ``metrics.json`` (``parley evaluate`` on data/test.jsonl), the realdev report
 (``realdev/metrics.json`` in a model folder, ``realdev-metrics.json`` in a saved record) and ``training.json``
 (``parley train``). The pair model (Parley 2.0.0) can no longer be loaded by this code, so its record was saved
-from its model folder before the page model replaced it. ``--speed`` holds the predictors' throughput, both
-measured on this machine by ``benchmarks/predictor_speed.py`` (its docstring says how the pair side was run).
+from its model folder before the page model replaced it; so was page model 3.0.0's (every page read whole in
+training) before 3.1.0 (half the pages read one segment per window) replaced it. ``--speed`` holds the
+predictors' throughput, measured on this machine by ``benchmarks/predictor_speed.py`` (its docstring says
+how the pair side was run).
 """
 
 import argparse
@@ -49,16 +52,23 @@ def accuracy_table(records: dict[str, dict], set_name: str) -> str:
 
 def training_table(records: dict[str, dict]) -> str:
     lines = [
-        "| model | epochs | training segments | threads | precision | training time |",
-        "|---|---|---|---|---|---|",
+        "| model | epochs | pages read one segment per window | training segments | threads | precision | "
+        "training time |",
+        "|---|---|---|---|---|---|---|",
     ]
     for name, record in records.items():
         training = record["training"]
         lines.append(
-            f"| {name} | {training['epochs_run']:g} | {training['train_segments']:,} | {training['threads']} | "
+            f"| {name} | {training['epochs_run']:g} | {_alone(name, training['settings'])} | "
+            f"{training['train_segments']:,} | {training['threads']} | "
             f"{training['mixed_precision']} | {training['seconds'] / 60:.1f} min |"
         )
     return "\n".join(lines) + "\n"
+
+
+def _alone(name: str, settings: dict) -> str:
+    """The share of training pages read one segment per window (pages before 3.1.0: none; pairs: no pages)."""
+    return "—" if name.startswith("pair") else f"{settings.get('alone_share', 0.0):.0%}"
 
 
 def speed_table(speed: dict) -> str:
@@ -72,12 +82,12 @@ def speed_table(speed: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pair", type=Path, required=True, help="the pair model's record (or model folder)")
-    parser.add_argument("--page", type=Path, required=True, help="the page model's folder")
+    parser.add_argument("--page", type=Path, nargs="+", required=True, help="page models' folders or records")
     parser.add_argument("--speed", type=Path, help="predictor throughput of both, from predictor_speed.py")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     records = {}
-    for side, folder in (("pair", args.pair), ("page", args.page)):
+    for side, folder in [("pair", args.pair), *(("page", page) for page in args.page)]:
         record = read_record(folder)
         records[f"{side} model {record['training']['settings']['model_version']}"] = record
     text = "# Pair model against page model (corpus v2)\n"
@@ -87,9 +97,13 @@ def main() -> None:
     text += "\n## Training (`make model`'s `parley train`, 2 cores)\n\n" + training_table(records)
     if args.speed:
         speed = json.loads(args.speed.read_text(encoding="utf-8"))
-        pair, page = (next(row for row in speed.values() if row["kind"] == kind) for kind in ("pair", "page"))
+        pair = next(row for row in speed.values() if row["kind"] == "pair")
+        page_name, page = [(name, row) for name, row in speed.items() if row["kind"] == "page"][-1]
         ratio = page["segments_per_second_best"] / pair["segments_per_second_best"]
-        text += f"\n## Predictor throughput (ONNX int8, 2 threads)\n\n{speed_table(speed)}\nPage / pair: {ratio:.2f}×\n"
+        text += (
+            f"\n## Predictor throughput (ONNX int8, 2 threads)\n\n{speed_table(speed)}\n"
+            f"{page_name} / pair: {ratio:.2f}×\n"
+        )
     print(text)
     if args.out:
         args.out.write_text(text, encoding="utf-8")

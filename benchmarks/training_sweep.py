@@ -44,8 +44,8 @@ RESULTS = ROOT / "benchmarks" / "results"
 WORK = ROOT / "runs" / "training-sweep"
 
 # Overrides of configs/default.yaml, as "section.key": value: the sampling of windows, the share of pages read
-# one segment per window, the epochs, the learning rate and the windows per step. Not the page settings: padded tokens do not price a change of window length,
-# whose attention cost grows with its square.
+# one segment per window, the epochs, the learning rate and the windows per step. Not the page settings: padded
+# tokens do not price a change of window length, whose attention cost grows with its square.
 VARIANTS: dict[str, dict[str, object]] = {
     "current": {},
     "whole-pages": {"training.sampling": "random", "training.alone_share": 0.0},

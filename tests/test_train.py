@@ -97,6 +97,7 @@ def test_model_card_describes_the_data_this_model_was_trained_on(trained):
     card = (output / "README.md").read_text(encoding="utf-8")
     assert "language: [fr]" in card.split("---")[1]
     assert "- Trained on 8 pages (100% French): real pages have layouts" in card
+    assert "; 50% of the training pages were read one segment per window, the rest whole." in card
     assert "420" not in card  # nothing said of the shipped corpus
     assert "## Metrics on real-like pages\n\nNot measured: `make model` scores the model on ../shared/realdev" in card
 

@@ -21,8 +21,9 @@ REALDEV_REPORT = "realdev"
 LANGUAGE_NAMES = {"fr": "French", "en": "English", "de": "German", "es": "Spanish", "it": "Italian"}
 
 LIMITS = """\
-- Segments are judged with two neighbours on each side as context; a teaser
-  far from any other chrome can pass for article text.
+- Segments are read in windows of their page; a teaser far from any other
+  chrome can pass for article text, and a segment's acts can lean on the
+  page around it.
 - The act labels follow LABELS.md's decisions for hard cases; borderline
   readings (a counter-offer as proposal or acceptance) stay uncertain.
 - Not for decisions about people: it labels sentences, it does not verify
@@ -139,9 +140,15 @@ def _training_summary(training: dict) -> str:
     return (
         f"Fine-tuned {start} with `parley train` for {training['epochs_run']:g} epochs "
         f"({training['seconds'] / 60:.1f} minutes on {training['device']}, {training['threads']} CPU threads, "
-        f"{precision}). "
+        f"{precision}){_alone_pages(training['settings'])}. "
         f"Dev figures with the tuned thresholds: {dev}."
     )
+
+
+def _alone_pages(settings: dict) -> str:
+    """How the training pages were read, when some were read one segment per window."""
+    share = settings.get("alone_share", 0.0)
+    return f"; {share:.0%} of the training pages were read one segment per window, the rest whole" if share else ""
 
 
 def _metrics_table(metrics: dict) -> str:
