@@ -35,9 +35,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from model.backbones import resolve_backbone  # noqa: E402
+from model.pages import padded_length  # noqa: E402
 from parley.config import Settings, load_settings  # noqa: E402
 from training.data import Document, read_documents  # noqa: E402
-from training.token_batches import padded_length  # noqa: E402
 from training.train import WindowCollator, build_dataset, token_batches, train  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"

@@ -145,6 +145,13 @@ def page_windows(tokenizer: PreTrainedTokenizerBase, segments: Sequence[str], se
     return windows
 
 
+def padded_length(length: int, multiple: int = 1, max_length: int | None = None) -> int:
+    """The length a batch whose longest window has ``length`` tokens is padded to: rounded up to a
+    ``multiple``, but not past ``max_length`` (nor below ``length``)."""
+    rounded = -(-length // multiple) * multiple
+    return rounded if max_length is None else max(length, min(rounded, max_length))
+
+
 def pad_windows(
     input_ids: Sequence[Sequence[int]],
     segment_ids: Sequence[Sequence[int]],
@@ -154,10 +161,7 @@ def pad_windows(
 ) -> dict[str, np.ndarray]:
     """``input_ids``, ``attention_mask`` and ``segment_ids`` of windows (int64), padded to the longest,
     rounded up to a ``multiple`` but not past ``max_length``."""
-    longest = max(len(ids) for ids in input_ids)
-    length = -(-longest // multiple) * multiple
-    if max_length is not None:
-        length = max(longest, min(length, max_length))
+    length = padded_length(max(len(ids) for ids in input_ids), multiple, max_length)
     padded = {
         "input_ids": np.full((len(input_ids), length), pad_id, dtype=np.int64),
         "attention_mask": np.zeros((len(input_ids), length), dtype=np.int64),

@@ -77,7 +77,7 @@ class TrainingSettings(_Section):
     epochs: float = Field(5.0, gt=0)
     learning_rate: float = Field(1e-4, gt=0)
     head_learning_rate: float = Field(1e-3, gt=0)
-    # Windows per step.
+    # Windows per step; with sampling by_tokens, this many full windows' worth of tokens.
     batch_size: int = Field(4, ge=1)
     sampling: Literal["random", "group_by_length", "by_tokens"] = "by_tokens"
     # Share of the training pages read one segment per window instead of whole (training.train.build_dataset).

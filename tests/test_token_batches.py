@@ -4,10 +4,11 @@ import numpy as np
 import pytest
 from transformers import AutoTokenizer
 
+from model.pages import padded_length
 from tests.test_train import settings_for, write_pages
 from training.data import read_documents
 from training.evaluate import gold_matrix
-from training.token_batches import TokenBudgetBatches, padded_length
+from training.token_batches import TokenBudgetBatches
 from training.train import UNLABELLED, build_dataset
 
 LENGTHS = [30, 40, 500, 70, 130, 512, 20, 64, 65, 300, 10, 45]

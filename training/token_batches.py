@@ -13,10 +13,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 from torch.utils.data import Sampler
 
-
-def padded_length(length: int, multiple: int, max_length: int) -> int:
-    """The length a window of ``length`` tokens is padded to in a batch (``training.train.WindowCollator``)."""
-    return max(length, min(-(-length // multiple) * multiple, max_length))
+from model.pages import padded_length
 
 
 class TokenBudgetBatches(Sampler[list[int]]):

@@ -3,8 +3,8 @@
 One plain ``AutoModelForTokenClassification`` with five outputs, read per
 segment from the windows of its page (``model.pages``: each segment's token
 logits pooled) and trained with binary cross-entropy on every segment of every
-window. Half the training pages (``training.alone_share``) are read one segment
-per window instead, and batches are filled by tokens (``training.token_batches``).
+window. A share of the training pages (``training.alone_share``) is read one
+segment per window instead, and batches are filled by tokens (``training.token_batches``).
 Rare labels weigh more in the loss (``pos_weight``, capped). The Trainer evaluates on the
 dev split's windows every epoch, keeps the best checkpoint by dev macro-F1 over the four
 acts and stops early when it stops improving. Then per-label thresholds are
