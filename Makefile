@@ -30,11 +30,11 @@ test: setup
 	$(BIN)/pytest
 
 # The default model is a local folder: nothing to fetch from the Hugging Face Hub.
-# On first start (and after the model's weights change) it is exported to ONNX int8.
+# On first start (and after the model's weights or config change) it is exported to ONNX int8.
 serve: setup $(if $(wildcard $(MODEL_DIR)/config.json),$(ONNX_EXPORT))
 	HF_HUB_OFFLINE=1 $(BIN)/parley serve
 
-$(ONNX_EXPORT): $(wildcard $(MODEL_DIR)/*.safetensors) | $(STAMP)
+$(ONNX_EXPORT): $(wildcard $(MODEL_DIR)/*.safetensors) $(wildcard $(MODEL_DIR)/config.json) | $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/parley export $(MODEL_DIR) --onnx --int8
 
 # Export again, whatever is there (the parity check runs at the end of every export).
@@ -61,7 +61,7 @@ BENCH_FP32 := build/bench/onnx-fp32
 bench: setup $(ONNX_EXPORT) $(BENCH_FP32)/model.onnx
 	HF_HUB_OFFLINE=1 $(BIN)/python benchmarks/run.py
 
-$(BENCH_FP32)/model.onnx: $(wildcard $(MODEL_DIR)/*.safetensors) | $(STAMP)
+$(BENCH_FP32)/model.onnx: $(wildcard $(MODEL_DIR)/*.safetensors) $(wildcard $(MODEL_DIR)/config.json) | $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/parley export $(MODEL_DIR) --onnx --output $(BENCH_FP32)
 
 lint: setup

@@ -1,16 +1,23 @@
 """The ablation of issue 18: the pair model against the page model, same data (corpus v2), side by side.
 
-    python benchmarks/page_vs_pair.py --pair benchmarks/results/page_vs_pair/pair-2.0.0 \
-        --page benchmarks/results/page_vs_pair/page-3.0.0 models/default \
-        --speed benchmarks/results/page_vs_pair/predictor_speed.json --out benchmarks/results/page_vs_pair.md
+    R=benchmarks/results/page_vs_pair
+    python benchmarks/page_vs_pair.py \
+        --pair $R/pair-2.0.0 \
+        "pair model 2.0.0, thresholds by the 3.2.0 rule=$R/pair-2.0.0-same-threshold-rule" \
+        --page $R/page-3.0.0 $R/page-3.1.0 "page model, 4 epochs, thresholds by the 3.2.0 rule=$R/page-4-epochs" \
+        "page model 3.2.0 (3.1.0's weights, thresholds by the 3.2.0 rule)=models/default" \
+        --speed $R/predictor_speed.json --out benchmarks/results/page_vs_pair.md
 
-Each side is a model record: ``metrics.json`` (``parley evaluate`` on data/test.jsonl), the realdev report
-(``realdev/metrics.json`` in a model folder, ``realdev-metrics.json`` in a saved record) and ``training.json``
-(``parley train``). The pair model (Parley 2.0.0) can no longer be loaded by this code, so its record was saved
-from its model folder before the page model replaced it; so was page model 3.0.0's (every page read whole in
-training) before 3.1.0 (half the pages read one segment per window) replaced it. ``--speed`` holds the
-predictors' throughput, measured on this machine by ``benchmarks/predictor_speed.py`` (its docstring says
-how the pair side was run).
+Each side is a model record, given as PATH or NAME=PATH (the name defaults to the version it was trained as):
+``metrics.json`` (``parley evaluate`` on data/test.jsonl), the realdev report (``realdev/metrics.json`` in a
+model folder, ``realdev-metrics.json`` in a saved record) and ``training.json`` (``parley train``). The pair
+model (Parley 2.0.0) can no longer be loaded by this code, so its record was saved from its model folder before
+the page model replaced it, and its record with thresholds tuned again by the rule of 3.2.0 was made from its
+scores under the pair-era code (``pair-2.0.0-same-threshold-rule/README.md``); so were the records of page
+models 3.0.0 (every page read whole in training) and 3.1.0 (half the pages read one segment per window; the
+thresholds of the best dev F1) before the next one replaced them. ``--speed`` holds the predictors'
+throughput, measured on this machine by ``benchmarks/predictor_speed.py`` (its docstring says how the pair side
+was run).
 """
 
 import argparse
@@ -81,15 +88,20 @@ def speed_table(speed: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--pair", type=Path, required=True, help="the pair model's record (or model folder)")
-    parser.add_argument("--page", type=Path, nargs="+", required=True, help="page models' folders or records")
+    parser.add_argument(
+        "--pair", nargs="+", required=True, help="the pair model's records (or model folders), as PATH or NAME=PATH"
+    )
+    parser.add_argument(
+        "--page", nargs="+", required=True, help="page models' folders or records, as PATH or NAME=PATH"
+    )
     parser.add_argument("--speed", type=Path, help="predictor throughput of both, from predictor_speed.py")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     records = {}
-    for side, folder in [("pair", args.pair), *(("page", page) for page in args.page)]:
-        record = read_record(folder)
-        records[f"{side} model {record['training']['settings']['model_version']}"] = record
+    for side, given in [*(("pair", pair) for pair in args.pair), *(("page", page) for page in args.page)]:
+        name, _, folder = given.rpartition("=")
+        record = read_record(Path(folder))
+        records[name or f"{side} model {record['training']['settings']['model_version']}"] = record
     text = "# Pair model against page model (corpus v2)\n"
     for set_name, title in SETS.items():
         segments = next(iter(records.values()))[set_name]["segments"]

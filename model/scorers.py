@@ -30,6 +30,7 @@ FP32_FILE = "model.onnx"
 # Preferred first: int8 is the faster of the two on the CPU.
 ONNX_FILES = (INT8_FILE, FP32_FILE)
 EXPORT_REPORT = "export_report.json"
+CONFIG_FILE = "config.json"
 # The weights an export is made from, and whose hash its report records.
 WEIGHT_PATTERNS = ("*.safetensors", "pytorch_model*.bin")
 
@@ -154,10 +155,12 @@ def weights_digest(model_dir: Path) -> dict[str, str]:
 
 
 def stale_export_reason(onnx_file: Path, model_dir: Path) -> str | None:
-    """Why the export at ``onnx_file`` is not one of ``model_dir``'s current weights, or None.
+    """Why the export at ``onnx_file`` is not one of ``model_dir``'s current weights and config, or None.
 
-    None also when nothing can be compared (no report, or ``model_dir`` holds no weights,
-    as when the export folder is loaded by itself).
+    The export carries a copy of the model's config.json (thresholds, page settings), which is
+    what a predictor loaded from the export folder alone reads: a model whose thresholds were
+    tuned again after the export has a stale export too. None also when nothing can be compared
+    (no report, or ``model_dir`` holds no weights, as when the export folder is loaded by itself).
     """
     report_path = onnx_file.parent / EXPORT_REPORT
     current = weights_digest(model_dir)
@@ -169,7 +172,16 @@ def stale_export_reason(onnx_file: Path, model_dir: Path) -> str | None:
         return f"its {EXPORT_REPORT} is unreadable ({error})"
     if recorded != current:
         return f"it was exported from other weights than those now in {model_dir} (the model changed since)"
+    if _read_json(onnx_file.parent / CONFIG_FILE) != _read_json(model_dir / CONFIG_FILE):
+        return f"its {CONFIG_FILE} differs from {model_dir}'s (thresholds or settings changed since the export)"
     return None
+
+
+def _read_json(path: Path) -> object:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def _sha256(path: Path) -> str:

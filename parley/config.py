@@ -73,7 +73,7 @@ class TrainingSettings(_Section):
     output_dir: Path = Path("models/default")
     checkpoint_dir: Path = Path("runs")
     model_name: str = "parley-default"
-    model_version: str = "3.1.0"
+    model_version: str = "3.2.0"
     epochs: float = Field(5.0, gt=0)
     learning_rate: float = Field(1e-4, gt=0)
     head_learning_rate: float = Field(1e-3, gt=0)

@@ -326,9 +326,14 @@ def test_realdev_targets_judge_the_served_model_its_margin_and_the_pair_model(tm
     assert targets["realdev: boilerplate F1 (model, ONNX int8)"]["met"] is False
     assert targets["realdev: acts macro-F1 above the keyword baseline"]["measured"] == "+0.210"
     assert targets["realdev: acts macro-F1 above the keyword baseline"]["met"] is True
-    above = targets["realdev: acts macro-F1 above the pair model 2.0.0 (torch fp32 both)"]
+    above = targets["realdev: acts macro-F1 above the pair model 2.0.0 (torch fp32 both, thresholds by the same rule)"]
     assert above["measured"] == "0.720 against 0.500" and above["met"] is True
-    assert targets["realdev: boilerplate F1 above the pair model 2.0.0 (torch fp32 both)"]["met"] is False
+    assert (
+        targets["realdev: boilerplate F1 above the pair model 2.0.0 (torch fp32 both, thresholds by the same rule)"][
+            "met"
+        ]
+        is False
+    )
     assert run._realdev_targets({"missing": "not here"}) == []
 
 

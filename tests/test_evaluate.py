@@ -63,6 +63,24 @@ def test_tuning_finds_the_separating_threshold():
     assert (apply_thresholds(scores, thresholds)[:, 1] == gold[:, 1]).all()
 
 
+def proposal_rows(positives: list[float], negatives: list[float]) -> tuple[np.ndarray, np.ndarray]:
+    gold = np.zeros((len(positives) + len(negatives), len(LABELS)), dtype=int)
+    gold[: len(positives), 1] = 1
+    scores = np.zeros(gold.shape)
+    scores[:, 1] = positives + negatives
+    return gold, scores
+
+
+def test_thresholds_stay_at_half_unless_dev_f1_is_better_by_more_than_its_standard_error():
+    # 30 positives (one at 0.3), one negative at 0.6: above 0.6, F1 is 0.983; at 0.5, 0.967. The difference is
+    # one negative segment, within one standard error of the best F1 (0.024): 0.5 is kept.
+    gold, scores = proposal_rows([0.8] * 29 + [0.3], [0.6] + [0.1] * 69)
+    assert tune_thresholds(gold, scores)["proposal"] == 0.5
+    # A hundred negatives at 0.6 and ten positives at 0.45: above 0.6, F1 0.952; at 0.5, 0.645. The threshold moves.
+    gold, scores = proposal_rows([0.8] * 100 + [0.45] * 10, [0.6] * 100)
+    assert tune_thresholds(gold, scores)["proposal"] == 0.61
+
+
 def test_a_label_without_positives_keeps_the_threshold_closest_to_half():
     assert tune_thresholds(np.zeros((3, len(LABELS))), np.random.default_rng(0).random((3, len(LABELS)))) == HALF
 

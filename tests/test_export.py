@@ -151,6 +151,16 @@ def test_an_export_of_older_weights_is_not_used(model_dir, tmp_path, caplog):
         Predictor.from_pretrained(folder, device="cpu", backend="onnx")
 
 
+def test_an_export_of_an_older_config_is_not_used(model_dir, tmp_path):
+    # Thresholds tuned again after the export: the export's copy of config.json is out of date.
+    folder = copy_model(model_dir, tmp_path / "retuned")
+    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    config[CONFIG_KEY]["thresholds"]["proposal"] = 0.42
+    (folder / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    with pytest.raises(ModelLoadError, match=r"out of date: its config\.json differs"):
+        Predictor.from_pretrained(folder, device="cpu", backend="onnx")
+
+
 def test_onnx_backend_without_an_export_says_how_to_make_one(tiny_model_dir):
     with pytest.raises(ModelLoadError, match="parley export"):
         Predictor.from_pretrained(tiny_model_dir, device="cpu", backend="onnx")

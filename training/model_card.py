@@ -66,6 +66,9 @@ def write_model_card(model_dir: Path) -> Path:
         "",
         "## Labels and thresholds (tuned on the dev split)",
         "",
+        "For each label, the threshold closest to 0.5 among those whose dev F1 is within one standard error of "
+        "the best dev F1.",
+        "",
         "| label | threshold |",
         "|---|---|",
         *(f"| {label} | {metadata.thresholds[label]:.2f} |" for label in LABELS),
