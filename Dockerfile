@@ -47,7 +47,6 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends make \
     && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml README.md Makefile ./
-COPY configs/ configs/
 COPY model/ model/
 COPY parley/ parley/
 COPY serve/ serve/

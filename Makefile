@@ -46,7 +46,7 @@ export: setup
 # real-like pages (into models/default/realdev/), and put the figures in its folder and model card.
 REALDEV := ../shared/realdev/docs.jsonl
 model: setup
-	HF_HUB_OFFLINE=1 $(BIN)/parley train --config configs/default.yaml
+	HF_HUB_OFFLINE=1 $(BIN)/parley train
 	$(if $(wildcard $(REALDEV)),HF_HUB_OFFLINE=1 $(BIN)/parley evaluate $(MODEL_DIR) --data $(REALDEV) --out $(MODEL_DIR)/realdev,@echo "$(REALDEV) is not here: the model is not measured on real-like pages")
 	HF_HUB_OFFLINE=1 $(BIN)/parley evaluate $(MODEL_DIR) --data data/test.jsonl --update-card
 

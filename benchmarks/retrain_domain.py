@@ -8,7 +8,7 @@
    replay sample of the base training pages so that it does not forget.
 4. Score again on the same two sets.
 
-    python benchmarks/retrain_domain.py [--config configs/default.yaml] [--domain transfers] [--adapt-docs 5]
+    python benchmarks/retrain_domain.py [--config parley/default.yaml] [--domain transfers] [--adapt-docs 5]
 
 Writes benchmarks/results/retrain_domain.md and .json. It trains a full model,
 so on a CPU it takes about as long as `make model`; it uses CUDA when there is one.
@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from model.predictor import Predictor  # noqa: E402
-from parley.config import load_settings  # noqa: E402
+from parley.config import DEFAULT_CONFIG_PATH, load_settings  # noqa: E402
 from training.data import Document, read_documents, write_documents  # noqa: E402
 from training.evaluate import apply_thresholds, compute_metrics, gold_matrix, score_documents  # noqa: E402
 from training.train import train  # noqa: E402
@@ -44,7 +44,7 @@ def measure(model_dir: Path, documents: list[Document]) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--config", type=Path, default=ROOT / "configs" / "default.yaml")
+    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG_PATH)
     parser.add_argument("--domain", default="transfers")
     parser.add_argument("--adapt-docs", type=int, default=5, help="pages of the domain used to adapt the model")
     parser.add_argument("--replay-docs", type=int, default=40, help="base training pages mixed in when adapting")
@@ -77,14 +77,21 @@ def main() -> None:
 
     started = time.monotonic()
     base_model = args.work / "base-model"
-    train(settings, train_files=[files["base_train"]], dev_files=[files["base_dev"]], output_dir=base_model)
+    train(
+        settings.training,
+        settings.page,
+        train_files=[files["base_train"]],
+        dev_files=[files["base_dev"]],
+        output_dir=base_model,
+    )
     base_seconds = time.monotonic() - started
     before = {"domain": measure(base_model, held_out), "rest": measure(base_model, rest_test)}
 
     started = time.monotonic()
     adapted_model = args.work / "adapted-model"
     train(
-        settings,
+        settings.training,
+        settings.page,
         train_files=[files["adapt"], files["replay"]],
         dev_files=[files["base_dev"]],
         output_dir=adapted_model,

@@ -52,7 +52,7 @@ from realdev import load_realdev, missing_note  # noqa: E402
 
 from model.predictor import Predictor  # noqa: E402
 from model.scorers import FP32_FILE, stale_export_reason  # noqa: E402
-from parley.config import load_settings  # noqa: E402
+from parley.config import DEFAULT_CONFIG_PATH, load_settings  # noqa: E402
 from training.data import read_documents  # noqa: E402
 
 SECTIONS = ("accuracy", "throughput", "service", "latency", "efficiency", "gpu", "optimisation", "soak")
@@ -267,7 +267,7 @@ def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "default")
     parser.add_argument("--fp32-export", type=Path, default=ROOT / "build" / "bench" / "onnx-fp32")
-    parser.add_argument("--config", type=Path, default=ROOT / "configs" / "default.yaml")
+    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG_PATH)
     parser.add_argument("--data", type=Path, default=ROOT / "data", help="folder with train/dev/test.jsonl")
     parser.add_argument("--docs", type=int, default=200, help="documents for throughput (of the 420)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the document sample")

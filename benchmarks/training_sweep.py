@@ -36,14 +36,14 @@ sys.path.insert(0, str(ROOT))
 
 from model.backbones import resolve_backbone  # noqa: E402
 from model.pages import padded_length  # noqa: E402
-from parley.config import Settings, load_settings  # noqa: E402
+from parley.config import DEFAULT_CONFIG_PATH, Settings, load_settings  # noqa: E402
 from training.data import Document, read_documents  # noqa: E402
 from training.train import WindowCollator, build_dataset, token_batches, train  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 WORK = ROOT / "runs" / "training-sweep"
 
-# Overrides of configs/default.yaml, as "section.key": value: the sampling of windows, the share of pages read
+# Overrides of parley/default.yaml, as "section.key": value: the sampling of windows, the share of pages read
 # one segment per window, the epochs, the learning rate and the windows per step. Not the page settings: padded
 # tokens do not price a change of window length, whose attention cost grows with its square.
 VARIANTS: dict[str, dict[str, object]] = {
@@ -95,7 +95,7 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", help="train only these variants")
     args = parser.parse_args()
 
-    base = load_settings(ROOT / "configs" / "default.yaml")
+    base = load_settings(DEFAULT_CONFIG_PATH)
     if args.backbone:
         base = with_overrides(base, {"training.backbone": args.backbone, "training.keep_pieces": None})
     train_files = [ROOT / path for path in base.training.train_files]
@@ -124,7 +124,13 @@ def main() -> None:
             update={"training": row["settings"].training.model_copy(update={"checkpoint_dir": WORK / "checkpoints"})}
         )
         started = time.monotonic()
-        result = train(settings, train_files=train_files, dev_files=dev_files, output_dir=WORK / row["variant"])
+        result = train(
+            settings.training,
+            settings.page,
+            train_files=train_files,
+            dev_files=dev_files,
+            output_dir=WORK / row["variant"],
+        )
         row.update(
             dev_macro_f1_acts=round(result.dev_metrics["macro_f1_acts"], 4),
             dev_boilerplate_f1=round(result.dev_metrics["f1_boilerplate"], 4),

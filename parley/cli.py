@@ -6,18 +6,17 @@ from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from parley.backbone_cli import backbone_app
-from parley.config import DEFAULT_CONFIG_PATH, ConfigError, Settings, load_settings
+from parley.cli_common import ConfigOption, fail, settings_or_exit, stderr
+from parley.config import DEFAULT_CONFIG_PATH, Settings
 from parley.data_cli import data_app
 from parley.export_cli import export_command
+from parley.serve_cli import serve_command
 from parley.training_cli import evaluate_command, train_command
-from serve.cli import serve_command
 
 app = typer.Typer(help="Label every sentence of a news page: boilerplate, proposal, acceptance, refusal, condition.")
-stderr = Console(stderr=True, soft_wrap=True)
 app.add_typer(data_app, name="data")
 app.add_typer(backbone_app, name="backbone")
 app.command("train")(train_command)
@@ -31,17 +30,6 @@ def _main() -> None:
     """Parley's commands; `parley COMMAND --help` tells more."""
 
 
-ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="YAML settings file.")]
-
-
-def _settings(config: Path) -> Settings:
-    try:
-        return load_settings(config)
-    except ConfigError as error:
-        stderr.print(f"[red]error:[/red] {error}")
-        raise typer.Exit(2) from error
-
-
 def _read_input(path: Path) -> tuple[str, str]:
     """(name, text) of a file, or of standard input for '-'."""
     if str(path) == "-":
@@ -50,13 +38,11 @@ def _read_input(path: Path) -> tuple[str, str]:
         try:
             data, name = path.read_bytes(), str(path)
         except OSError as error:
-            stderr.print(f"[red]error:[/red] cannot read {path}: {error.strerror}")
-            raise typer.Exit(1) from error
+            raise fail(f"cannot read {path}: {error.strerror}") from error
     try:
         return name, data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        stderr.print(f"[red]error:[/red] {name} is not UTF-8 text (byte {error.start}: {error.reason})")
-        raise typer.Exit(1) from error
+        raise fail(f"{name} is not UTF-8 text (byte {error.start}: {error.reason})") from error
 
 
 @app.command()
@@ -101,7 +87,7 @@ def classify(
     from model.predictor import ModelLoadError, Predictor
     from serve.schemas import classify_response
 
-    settings = _settings(config)
+    settings = settings_or_exit(config)
     if input_file is not None or output_file is not None:
         _classify_corpus(settings, files, input_file, output_file, model, language, device, engine, workers, progress)
         return
@@ -115,8 +101,7 @@ def classify(
             backend=settings.inference.backend,
         )
     except ModelLoadError as error:
-        stderr.print(f"[red]error:[/red] {error}")
-        raise typer.Exit(1) from error
+        raise fail(str(error)) from error
     console = Console()
     for name, text in inputs:
         predictions = predictor.predict_document(text, language or settings.segmentation.default_language)
@@ -143,11 +128,9 @@ def _classify_corpus(
     from parley.corpus_classify import CorpusError, PredictorSpec, classify_corpus
 
     if files:
-        stderr.print("[red]error:[/red] give text files, or --input and --output, not both")
-        raise typer.Exit(2)
+        raise fail("give text files, or --input and --output, not both", 2)
     if input_file is None or output_file is None:
-        stderr.print("[red]error:[/red] --input and --output go together")
-        raise typer.Exit(2)
+        raise fail("--input and --output go together", 2)
     inference = settings.inference
     spec = PredictorSpec(
         str(model or settings.model.path),
@@ -174,8 +157,7 @@ def _classify_corpus(
             on_written=count,
         )
     except (CorpusError, ModelLoadError) as error:
-        stderr.print(f"[red]error:[/red] {escape(str(error))}")
-        raise typer.Exit(1) from error
+        raise fail(str(error)) from error
     except KeyboardInterrupt:
         stderr.print(
             f"interrupted after {written} documents, all of them in {output_file}: "

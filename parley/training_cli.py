@@ -5,14 +5,8 @@ from typing import Annotated, Literal
 
 import typer
 
-from parley.config import DEFAULT_CONFIG_PATH, ConfigError, load_settings
-
-ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="YAML settings file.")]
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(1)
+from parley.cli_common import ConfigOption, fail, settings_or_exit
+from parley.config import DEFAULT_CONFIG_PATH
 
 
 def train_command(
@@ -33,17 +27,15 @@ def train_command(
     from model.predictor import ModelLoadError
     from training.train import train
 
-    try:
-        settings = load_settings(config)
-    except ConfigError as error:
-        raise _fail(str(error)) from error
+    settings = settings_or_exit(config)
     options = settings.training
     train_files = list(data or options.train_files)
     if data and with_corpus:
         train_files += options.train_files
     try:
         result = train(
-            settings,
+            options,
+            settings.page,
             train_files=train_files,
             dev_files=list(dev or options.dev_files),
             output_dir=output or options.output_dir,
@@ -51,7 +43,7 @@ def train_command(
             resume=resume,
         )
     except (ValueError, BackboneError, ModelLoadError, FileNotFoundError) as error:
-        raise _fail(str(error)) from error
+        raise fail(str(error)) from error
     finally:
         _leave_process_group()
     if not result.main_process:  # another process of `torchrun`/`accelerate launch`: the main one reports
@@ -70,10 +62,12 @@ def _leave_process_group() -> None:
 
 
 def evaluate_command(
-    model: Annotated[Path, typer.Argument(help="Model folder.")],
+    model: Annotated[Path | None, typer.Argument(help="Model folder. Default: model.path of the settings.")] = None,
     data: Annotated[list[Path] | None, typer.Option(help="Labelled files to score. Default: data/test.jsonl.")] = None,
     out: Annotated[Path | None, typer.Option(help="Report folder. Default: MODEL/evaluation.")] = None,
-    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    device: Annotated[
+        Literal["auto", "cpu", "cuda"] | None, typer.Option(help="Default: inference.device of the settings.")
+    ] = None,
     backend: Annotated[
         Literal["auto", "torch", "onnx"],
         typer.Option(help="onnx: the export in MODEL/onnx/ (int8 first); auto: as `parley serve` chooses."),
@@ -81,6 +75,7 @@ def evaluate_command(
     update_card: Annotated[
         bool, typer.Option(help="Write the report into MODEL itself and refresh its model card with the figures.")
     ] = False,
+    config: ConfigOption = DEFAULT_CONFIG_PATH,
 ) -> None:
     """Score a model on labelled data: metrics.json, metrics.md and PNG plots."""
     from model.predictor import ModelLoadError, Predictor
@@ -88,11 +83,20 @@ def evaluate_command(
     from training.evaluate import apply_thresholds, compute_metrics, gold_matrix, score_documents, write_report
     from training.model_card import write_model_card
 
+    settings = settings_or_exit(config)
+    inference = settings.inference
+    model = model or settings.model.path
     try:
         documents = read_documents(data or [Path("data/test.jsonl")])
-        predictor = Predictor.from_pretrained(model, device=device, backend=backend)
+        predictor = Predictor.from_pretrained(
+            model,
+            device=device or inference.device,
+            backend=backend,
+            batch_size=inference.batch_size,
+            threads=inference.threads,
+        )
     except (DataError, ModelLoadError) as error:
-        raise _fail(str(error)) from error
+        raise fail(str(error)) from error
     scores = score_documents(predictor, documents)
     gold = gold_matrix(documents)
     predicted = apply_thresholds(scores, predictor.metadata.thresholds)

@@ -17,7 +17,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from model.predictor import Predictor
 from parley import __version__
-from parley.config import Settings
+from parley.config import CONFIG_ENV, DEFAULT_CONFIG_PATH, Settings, load_settings
 from serve.admin import admin_token
 from serve.admin import router as admin_router
 from serve.errors import install_error_handlers
@@ -28,12 +28,9 @@ from serve.page import router as page_router
 from serve.routes import router
 from serve.service import Service, read_model_metrics
 
-__all__ = ["SETTINGS_ENV", "app_from_environment", "create_app", "load_predictor", "read_model_metrics"]
+__all__ = ["app_from_environment", "create_app", "load_predictor", "read_model_metrics"]
 
 logger = logging.getLogger(__name__)
-
-# `parley serve --workers N` hands its settings to each worker process through this variable.
-SETTINGS_ENV = "PARLEY_SERVE_SETTINGS"
 
 
 def load_predictor(settings: Settings) -> Predictor:
@@ -97,7 +94,11 @@ def create_app(settings: Settings, predictor: Predictor | None = None) -> FastAP
 
 
 def app_from_environment() -> FastAPI:
-    """The app of one worker process of `parley serve --workers N` (a uvicorn factory)."""
-    settings = Settings.model_validate_json(os.environ[SETTINGS_ENV])
+    """The app of one worker process of `parley serve --workers N` (a uvicorn factory).
+
+    Its settings: the file named by $PARLEY_CONFIG, with the PARLEY_<SECTION>__<KEY> overrides that
+    the command set for its own options.
+    """
+    settings = load_settings(os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG_PATH)
     configure_logging(settings.serving.log_level)
     return create_app(settings)

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from parley.config import DEFAULT_CONFIG_PATH, ConfigError, load_settings
+from parley.config import DEFAULT_CONFIG_PATH, ConfigError, Settings, load_settings
 
 
 def test_default_config_loads_with_the_documented_values():
@@ -58,3 +58,28 @@ def test_unreadable_yaml_is_refused(tmp_path, content, message):
 def test_missing_file_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="cannot read"):
         load_settings(tmp_path / "absent.yaml")
+
+
+def test_the_code_defaults_are_the_default_file():
+    # A config that leaves a key out must train and serve the shipped recipe, not another one.
+    assert load_settings(DEFAULT_CONFIG_PATH) == Settings()
+
+
+def test_an_environment_variable_overrides_the_file(tmp_path, monkeypatch):
+    path = tmp_path / "serve.yaml"
+    path.write_text("serving:\n  port: 8100\n  host: 0.0.0.0\n")
+    monkeypatch.setenv("PARLEY_SERVING__PORT", "9000")
+    settings = load_settings(path)
+    assert settings.serving.port == 9000
+    assert settings.serving.host == "0.0.0.0"
+
+
+def test_a_bad_environment_value_is_named_by_its_variable(tmp_path, monkeypatch):
+    monkeypatch.setenv("PARLEY_INFERENCE__DEVICE", "tpu")
+    with pytest.raises(ConfigError, match=r"inference\.device \(from \$PARLEY_INFERENCE__DEVICE\)"):
+        load_settings(DEFAULT_CONFIG_PATH)
+
+
+def test_other_parley_variables_are_not_settings(monkeypatch):
+    monkeypatch.setenv("PARLEY_ADMIN_TOKEN", "x" * 20)
+    assert load_settings(DEFAULT_CONFIG_PATH) == Settings()

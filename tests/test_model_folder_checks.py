@@ -115,4 +115,11 @@ def test_training_does_not_continue_a_pair_format_model(copy, tmp_path):
     data = tmp_path / "data.jsonl"
     data.write_text(json.dumps({"text": "Le syndicat refuse.", "boilerplate": False, "acts": ["refusal"]}) + "\n")
     with pytest.raises(ModelLoadError, match="pair format"):
-        train(Settings(), train_files=[data], dev_files=[data], output_dir=tmp_path / "out", init_from=copy)
+        train(
+            Settings().training,
+            Settings().page,
+            train_files=[data],
+            dev_files=[data],
+            output_dir=tmp_path / "out",
+            init_from=copy,
+        )

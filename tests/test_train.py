@@ -7,9 +7,10 @@ from model.labels import LABELS
 from model.metadata import read_metadata
 from model.pages import PageSettings
 from model.predictor import ModelLoadError, Predictor
-from parley.config import Settings, TrainingSettings
+from parley.config import Settings
 from training.data import DataError
 from training.model_card import write_model_card
+from training.settings import TrainingSettings
 from training.train import train
 
 PAGES = [
@@ -67,7 +68,7 @@ def trained(tiny_model_dir, tmp_path_factory):
     dev_file = write_pages(tmp_path / "dev.jsonl", "dev", copies=1)
     settings = settings_for(tiny_model_dir, tmp_path)
     output = tmp_path / "model"
-    result = train(settings, train_files=[train_file], dev_files=[dev_file], output_dir=output)
+    result = train(settings.training, settings.page, train_files=[train_file], dev_files=[dev_file], output_dir=output)
     return result, output, train_file, dev_file, tmp_path
 
 
@@ -124,7 +125,14 @@ def test_init_from_keeps_the_label_schema_and_page_settings(trained):
     _, output, train_file, dev_file, tmp_path = trained
     settings = settings_for("unused-backbone", tmp_path, epochs=1)
     again = tmp_path / "continued"
-    train(settings, train_files=[train_file], dev_files=[dev_file], output_dir=again, init_from=output)
+    train(
+        settings.training,
+        settings.page,
+        train_files=[train_file],
+        dev_files=[dev_file],
+        output_dir=again,
+        init_from=output,
+    )
     config = Predictor.from_pretrained(again, device="cpu").model.config
     assert [config.id2label[i] for i in range(len(LABELS))] == list(LABELS)
     assert read_metadata(config).page == read_metadata(Predictor.from_pretrained(output).model.config).page
@@ -137,9 +145,11 @@ def test_init_from_refuses_a_model_that_is_not_parley(tiny_model_dir, trained, t
     plain = tmp_path / "plain"
     plain.mkdir()
     (plain / "config.json").write_text(json.dumps({"model_type": "bert", "id2label": {"0": "a", "1": "b"}}))
+    settings = settings_for(tiny_model_dir, tmp_path)
     with pytest.raises(ModelLoadError, match="predicts labels"):
         train(
-            settings_for(tiny_model_dir, tmp_path),
+            settings.training,
+            settings.page,
             train_files=[train_file],
             dev_files=[dev_file],
             output_dir=tmp_path / "out",
@@ -153,16 +163,20 @@ def test_bad_data_is_refused_before_training_starts(tiny_model_dir, tmp_path):
     bad.write_text('{"doc_id": "x", "segments": [{"text": "Publicité", "boilerplate": true, "acts": ["proposal"]}]}\n')
     settings = settings_for(tiny_model_dir, tmp_path)
     with pytest.raises(DataError, match=r"bad\.jsonl:1: segments\.0: a boilerplate segment has no acts"):
-        train(settings, train_files=[good, bad], dev_files=[good], output_dir=tmp_path / "never")
+        train(
+            settings.training, settings.page, train_files=[good, bad], dev_files=[good], output_dir=tmp_path / "never"
+        )
     assert not (tmp_path / "never").exists()
     assert not (tmp_path / "runs").exists()
 
 
 def test_resume_without_a_checkpoint_is_a_clear_error(tiny_model_dir, tmp_path):
     good = write_pages(tmp_path / "good.jsonl", "g", copies=1)
+    settings = settings_for(tiny_model_dir, tmp_path)
     with pytest.raises(FileNotFoundError, match="no checkpoint to resume from"):
         train(
-            settings_for(tiny_model_dir, tmp_path),
+            settings.training,
+            settings.page,
             train_files=[good],
             dev_files=[good],
             output_dir=tmp_path / "out",

@@ -41,7 +41,7 @@ def test_an_interrupted_run_resumes_from_its_last_checkpoint(tiny_model_dir, tmp
 
     monkeypatch.setattr(WeightedLossTrainer, "_save_checkpoint", save_then_die)
     with pytest.raises(Interrupted, match=f"killed after step {per_epoch}$"):
-        train(settings, train_files=[train_file], dev_files=[dev_file], output_dir=output)
+        train(settings.training, settings.page, train_files=[train_file], dev_files=[dev_file], output_dir=output)
     monkeypatch.undo()
     assert not output.exists()  # nothing half-written in place
     assert [path.name for path in output.parent.iterdir() if path.name.startswith(".model")] == []
@@ -61,7 +61,9 @@ def test_an_interrupted_run_resumes_from_its_last_checkpoint(tiny_model_dir, tmp
         return original_step(self, *args, **kwargs)
 
     monkeypatch.setattr(WeightedLossTrainer, "training_step", counted_step)
-    result = train(settings, train_files=[train_file], dev_files=[dev_file], output_dir=output, resume=True)
+    result = train(
+        settings.training, settings.page, train_files=[train_file], dev_files=[dev_file], output_dir=output, resume=True
+    )
     assert steps[0] == per_epoch and len(steps) == 2 * per_epoch  # the first epoch was not trained again
     assert result.epochs_run == pytest.approx(3.0)
     record = json.loads((output / "training.json").read_text(encoding="utf-8"))

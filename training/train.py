@@ -49,11 +49,11 @@ from model.metadata import MetadataError, ModelMetadata, read_metadata, write_me
 from model.pages import PageSettings, pad_windows, page_windows, pool_segments
 from model.predictor import ModelLoadError, Predictor, check_labels
 from model.scorers import sigmoid
-from parley.config import Settings, TrainingSettings
 from training.data import Document, read_documents
 from training.evaluate import apply_thresholds, compute_metrics, gold_matrix, score_documents, tune_thresholds
 from training.model_card import TRAINING_RECORD, write_model_card
 from training.pages import corpus_pages
+from training.settings import TrainingSettings
 from training.staging import staged_folder
 from training.token_batches import TokenBudgetBatches
 
@@ -249,7 +249,8 @@ def dev_metrics(prediction: EvalPrediction) -> dict[str, float]:
 
 
 def train(
-    settings: Settings,
+    options: TrainingSettings,
+    page: PageSettings,
     *,
     train_files: list[Path],
     dev_files: list[Path],
@@ -257,8 +258,10 @@ def train(
     init_from: Path | None = None,
     resume: bool = False,
 ) -> TrainingResult:
-    """Fine-tune, tune thresholds on dev, and write the model folder to ``output_dir``."""
-    options = settings.training
+    """Fine-tune, tune thresholds on dev, and write the model folder to ``output_dir``.
+
+    ``page`` says how a new model reads pages; a model continued ``init_from`` keeps its own.
+    """
     started = time.monotonic()
     # Read and validate every file first: nothing is trained on half-valid data.
     train_documents = read_documents(train_files)
@@ -272,14 +275,14 @@ def train(
     if resume and resume_from is None:
         raise FileNotFoundError(f"--resume: no checkpoint to resume from in {checkpoints}")
     # Made first: under torchrun or accelerate launch this joins the process group.
-    arguments = _training_arguments(settings, checkpoints)
+    arguments = _training_arguments(options, checkpoints)
     if arguments.world_size > 1 and not arguments.should_log:  # the other processes: warnings only, no bars
         transformers_logging.set_verbosity(arguments.get_process_log_level())
         transformers_logging.disable_progress_bar()
 
     # The main process imports (and caches) the backbone first; the others then find it in place.
     with arguments.main_process_first(desc="backbone"):
-        source, page, backbone = _starting_point(settings, init_from)
+        source, page, backbone = _starting_point(options, page, init_from)
     tokenizer = AutoTokenizer.from_pretrained(source)
     config = AutoConfig.from_pretrained(source, num_labels=len(LABELS), id2label=ID2LABEL, label2id=LABEL2ID)
     if hasattr(config, "attention_probs_dropout_prob"):
@@ -392,11 +395,13 @@ def last_complete_checkpoint(folder: Path) -> Path | None:
     return None
 
 
-def _starting_point(settings: Settings, init_from: Path | None) -> tuple[str, PageSettings, str]:
+def _starting_point(
+    options: TrainingSettings, page: PageSettings, init_from: Path | None
+) -> tuple[str, PageSettings, str]:
     """(folder to load, page settings, backbone description) for a new or a continued model."""
     if init_from is None:
-        source = resolve_backbone(settings.training.backbone, keep_pieces=settings.training.keep_pieces)
-        return source, settings.page, settings.training.backbone
+        source = resolve_backbone(options.backbone, keep_pieces=options.keep_pieces)
+        return source, page, options.backbone
     if not (init_from / "config.json").is_file():
         raise ModelLoadError(f"--init-from {init_from}: not a model folder (no config.json)")
     config = AutoConfig.from_pretrained(init_from)
@@ -411,8 +416,7 @@ def _starting_point(settings: Settings, init_from: Path | None) -> tuple[str, Pa
     return str(init_from), metadata.page, metadata.backbone
 
 
-def _training_arguments(settings: Settings, checkpoints: Path) -> TrainingArguments:
-    options = settings.training
+def _training_arguments(options: TrainingSettings, checkpoints: Path) -> TrainingArguments:
     return TrainingArguments(
         output_dir=str(checkpoints),
         num_train_epochs=options.epochs,

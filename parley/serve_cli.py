@@ -10,12 +10,9 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
 
-from parley.config import DEFAULT_CONFIG_PATH, ConfigError, Settings, load_settings
-
-stderr = Console(stderr=True, soft_wrap=True)
+from parley.cli_common import ConfigOption, fail, settings_or_exit
+from parley.config import CONFIG_ENV, DEFAULT_CONFIG_PATH, ConfigError, environment_name
 
 
 def serve_command(
@@ -32,26 +29,24 @@ def serve_command(
     workers: Annotated[
         int | None, typer.Option(min=1, help="Processes, each with its own model. Default: serving.workers.")
     ] = None,
-    config: Annotated[Path, typer.Option("--config", "-c", help="YAML settings file.")] = DEFAULT_CONFIG_PATH,
+    config: ConfigOption = DEFAULT_CONFIG_PATH,
 ) -> None:
     """Serve the HTTP API: POST /v1/classify and /v1/classify/batch, GET /v1/model, /healthz, /readyz,
     /metrics; OpenAPI docs at /docs; a web page to read an article's labels at /."""
-    settings = _settings(
-        config,
-        {
-            ("model", "path"): model,
-            ("serving", "host"): host,
-            ("serving", "port"): port,
-            ("serving", "workers"): workers,
-            ("inference", "device"): device,
-            ("inference", "backend"): backend,
-        },
-    )
+    overrides = {
+        ("model", "path"): model,
+        ("serving", "host"): host,
+        ("serving", "port"): port,
+        ("serving", "workers"): workers,
+        ("inference", "device"): device,
+        ("inference", "backend"): backend,
+    }
+    settings = settings_or_exit(config, overrides)
     import uvicorn
 
     from model.predictor import ModelLoadError
     from serve.admin import admin_token
-    from serve.app import SETTINGS_ENV, create_app, load_predictor
+    from serve.app import create_app, load_predictor
     from serve.logs import configure_logging
 
     serving = settings.serving
@@ -59,13 +54,11 @@ def serve_command(
     try:
         admin_token(settings)
     except ConfigError as error:
-        stderr.print(f"[red]error:[/red] {error}")
-        raise typer.Exit(2) from error
+        raise fail(str(error), 2) from error
     try:
         predictor = load_predictor(settings)
     except ModelLoadError as error:
-        stderr.print(f"[red]error:[/red] {error}")
-        raise typer.Exit(1) from error
+        raise fail(str(error)) from error
     # log_config=None: uvicorn's lines go through Parley's log format; its access log is replaced by
     # Parley's, which carries request ids.
     options: dict[str, Any] = {
@@ -81,18 +74,9 @@ def serve_command(
         uvicorn.run(create_app(settings, predictor), **options)
     else:
         del predictor  # it only checked the model folder: each worker loads its own
-        os.environ[SETTINGS_ENV] = settings.model_dump_json()
-        uvicorn.run("serve.app:app_from_environment", factory=True, workers=serving.workers, **options)
-
-
-def _settings(config: Path, overrides: dict[tuple[str, str], Any]) -> Settings:
-    """The config file's settings, with the options given on the command line in place."""
-    try:
-        raw = load_settings(config).model_dump()
+        # Each worker reads the same file, and the command line's options as environment overrides.
+        os.environ[CONFIG_ENV] = str(Path(config).resolve())
         for (section, key), value in overrides.items():
             if value is not None:
-                raw[section][key] = value
-        return Settings.model_validate(raw)
-    except (ConfigError, ValidationError) as error:
-        stderr.print(f"[red]error:[/red] {error}")
-        raise typer.Exit(2) from error
+                os.environ[environment_name(section, key)] = str(value)
+        uvicorn.run("serve.app:app_from_environment", factory=True, workers=serving.workers, **options)
