@@ -185,8 +185,25 @@ def test_extras(extra):
 def test_the_wheel_carries_the_default_settings_and_the_web_page(tmp_path):
     # An installed `parley` finds its defaults beside its code, not in a clone's folders.
     assert DEFAULT_CONFIG_PATH.parent == Path(sys.modules["parley"].__file__).resolve().parent
+    source = tmp_path / "source"  # built from a copy: setuptools leaves build/ beside the sources
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
+    for package in ("parley", "model", "training", "serve"):
+        shutil.copytree(ROOT / package, source / package, ignore=ignore)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, source / name)
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            str(source),
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+        ],
         check=True,
         capture_output=True,
         timeout=300,
