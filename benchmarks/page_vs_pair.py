@@ -24,20 +24,21 @@ import argparse
 import json
 from pathlib import Path
 
+from model.folder import METRICS_FILE, REALDEV_REPORT, TRAINING_RECORD
 from model.labels import LABELS
 
 SETS = {"test": "data/test.jsonl", "realdev": "../shared/realdev/docs.jsonl"}
 
 
-def read_record(folder: Path) -> dict:
+def read_records(folder: Path) -> dict:
     """metrics by set, and the training record, of a model folder or a saved record."""
-    realdev = folder / "realdev" / "metrics.json"
+    realdev = folder / REALDEV_REPORT / METRICS_FILE
     if not realdev.is_file():
-        realdev = folder / "realdev-metrics.json"
+        realdev = folder / f"{REALDEV_REPORT}-{METRICS_FILE}"
     return {
-        "test": json.loads((folder / "metrics.json").read_text(encoding="utf-8")),
+        "test": json.loads((folder / METRICS_FILE).read_text(encoding="utf-8")),
         "realdev": json.loads(realdev.read_text(encoding="utf-8")),
-        "training": json.loads((folder / "training.json").read_text(encoding="utf-8")),
+        "training": json.loads((folder / TRAINING_RECORD).read_text(encoding="utf-8")),
     }
 
 
@@ -100,7 +101,7 @@ def main() -> None:
     records = {}
     for side, given in [*(("pair", pair) for pair in args.pair), *(("page", page) for page in args.page)]:
         name, _, folder = given.rpartition("=")
-        record = read_record(Path(folder))
+        record = read_records(Path(folder))
         records[name or f"{side} model {record['training']['settings']['model_version']}"] = record
     text = "# Pair model against page model (corpus v2)\n"
     for set_name, title in SETS.items():

@@ -50,8 +50,8 @@ import bench_throughput  # noqa: E402
 import load_soak  # noqa: E402
 from realdev import load_realdev, missing_note  # noqa: E402
 
+from model.folder import FP32_FILE, stale_export_reason  # noqa: E402
 from model.predictor import Predictor  # noqa: E402
-from model.scorers import FP32_FILE, stale_export_reason  # noqa: E402
 from parley.config import DEFAULT_CONFIG_PATH, load_settings  # noqa: E402
 from training.data import read_documents  # noqa: E402
 

@@ -28,20 +28,19 @@ import numpy as np
 import torch
 from transformers import AutoConfig, AutoModelForTokenClassification, AutoTokenizer, PreTrainedTokenizerBase
 
+from model.folder import (
+    ONNX_DIR,
+    ONNX_FILES,
+    ModelLoadError,
+    check_model_files,
+    find_onnx_export,
+    model_source,
+    stale_export_reason,
+)
 from model.labels import ACTS, BOILERPLATE, LABELS
 from model.metadata import MetadataError, ModelMetadata, read_metadata
 from model.pages import Window, pad_windows, page_windows, pool_segments
-from model.scorers import (
-    ONNX_DIR,
-    ONNX_FILES,
-    OnnxScorer,
-    Scorer,
-    ScorerError,
-    TorchScorer,
-    find_onnx_export,
-    sigmoid,
-    stale_export_reason,
-)
+from model.scorers import OnnxScorer, Scorer, ScorerError, TorchScorer, sigmoid
 from model.segment import segment_text
 
 logger = logging.getLogger(__name__)
@@ -52,24 +51,8 @@ CPU_MAX_BATCH_TOKENS = 512
 CPU_MAX_PADDING = 0.10
 
 
-class ModelLoadError(RuntimeError):
-    """A model folder that is missing, unreadable, corrupt, half-written or not a Parley model."""
-
-
 class ModelMetadataError(ModelLoadError, MetadataError):
     """A model whose ``parley`` metadata in config.json is malformed (also a ``ValueError``)."""
-
-
-# What a loadable model folder holds besides config.json: weights (torch backend) and a tokenizer.
-WEIGHT_FILES = (
-    "model.safetensors",
-    "model.safetensors.index.json",
-    "pytorch_model.bin",
-    "pytorch_model.bin.index.json",
-)
-TOKENIZER_FILES = ("tokenizer.json", "sentencepiece.bpe.model", "spiece.model", "tokenizer.model", "vocab.txt")
-# training/staging.py writes a folder into `.NAME.XXXX.partial` before renaming it into place.
-STAGING_SUFFIX = ".partial"
 
 
 @dataclass(frozen=True)
@@ -206,7 +189,7 @@ class Predictor:
         if backend == "onnx" and device == "cuda":
             raise ModelLoadError("the ONNX backend runs on the CPU (onnxruntime CPU build); use backend torch on CUDA")
         torch_device = torch.device("cpu") if backend == "onnx" else resolve_device(device)
-        source = _model_source(path)
+        source = model_source(path)
         onnx_file = _onnx_file(path, backend, torch_device)
         if Path(path).is_dir():
             check_model_files(Path(path), weights=onnx_file is None)
@@ -345,23 +328,6 @@ class Predictor:
         )
 
 
-def _model_source(path: str | os.PathLike) -> str:
-    """The folder to load, or a hub-style name to look up in the local HF cache."""
-    candidate = Path(path)
-    if candidate.is_dir():
-        if candidate.name.startswith(".") and candidate.name.endswith(STAGING_SUFFIX):
-            raise ModelLoadError(
-                f"{candidate} is a half-written staging folder (a training run or an export was interrupted "
-                "while writing it): load the model folder it was meant to replace, or write it again"
-            )
-        if not (candidate / "config.json").is_file():
-            raise ModelLoadError(f"{candidate} is a folder but holds no config.json: not a model folder")
-        return str(candidate)
-    if candidate.exists():
-        raise ModelLoadError(f"{candidate} is a file; give the model's folder")
-    return str(path)
-
-
 def _onnx_file(path: str | os.PathLike, backend: str, device: torch.device) -> Path | None:
     """The ONNX file the predictor runs, or None for torch (see ``Predictor.from_pretrained``)."""
     if backend == "torch" or (backend == "auto" and device.type != "cpu"):
@@ -385,21 +351,6 @@ def _onnx_file(path: str | os.PathLike, backend: str, device: torch.device) -> P
         logger.warning("not using the ONNX export %s: %s; running torch instead", onnx_file, stale)
         return None
     return onnx_file
-
-
-def check_model_files(folder: Path, *, weights: bool = True) -> None:
-    """Refuse a model folder that lacks its tokenizer or (``weights``) its weights: a half-written or
-    incomplete copy, before any loader gives a less clear error (or, for weights, starts from random ones)."""
-    missing = []
-    if weights and not any((folder / name).is_file() for name in WEIGHT_FILES):
-        missing.append(f"weights ({' or '.join(WEIGHT_FILES[:1] + WEIGHT_FILES[2:3])})")
-    if not any((folder / name).is_file() for name in TOKENIZER_FILES):
-        missing.append(f"tokenizer ({TOKENIZER_FILES[0]})")
-    if missing:
-        raise ModelLoadError(
-            f"{folder} is not a complete model folder: it has no {' and no '.join(missing)}. It may be "
-            "half-written or copied in part; write it again (`parley train`) or copy the whole folder."
-        )
 
 
 def _check_loading_info(path: str | os.PathLike, loading: dict) -> None:

@@ -6,14 +6,10 @@ Windows, batching, pooling, thresholds and labels stay in ``Predictor``, shared
 by both.
 
 An ONNX export (``parley export MODEL --onnx [--int8]``, training/export.py)
-lives in ``MODEL/onnx/``: ``model.int8.onnx`` or ``model.onnx``, with the
-tokenizer, ``config.json`` and ``export_report.json`` beside it. The report
-records a hash of the weights it was exported from, so that an export left
-behind by a retrained model is not served by mistake.
+lives in ``MODEL/onnx/`` (model/folder.py says what it holds and when it is
+out of date).
 """
 
-import hashlib
-import json
 import logging
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -23,16 +19,6 @@ import numpy as np
 import torch
 
 logger = logging.getLogger(__name__)
-
-ONNX_DIR = "onnx"
-INT8_FILE = "model.int8.onnx"
-FP32_FILE = "model.onnx"
-# Preferred first: int8 is the faster of the two on the CPU.
-ONNX_FILES = (INT8_FILE, FP32_FILE)
-EXPORT_REPORT = "export_report.json"
-CONFIG_FILE = "config.json"
-# The weights an export is made from, and whose hash its report records.
-WEIGHT_PATTERNS = ("*.safetensors", "pytorch_model*.bin")
 
 
 class ScorerError(RuntimeError):
@@ -134,59 +120,3 @@ class OnnxScorer:
 def sigmoid(logits: np.ndarray) -> np.ndarray:
     """Logits to scores, float32; the tanh form does not overflow for large negative logits."""
     return (0.5 * (1.0 + np.tanh(0.5 * logits))).astype(np.float32)
-
-
-def find_onnx_export(folder: Path) -> Path | None:
-    """The ONNX file to serve for a model folder: ``onnx/model.int8.onnx``, else ``onnx/model.onnx``.
-
-    ``folder`` may also be an export folder itself (it holds the file directly).
-    """
-    for directory in (folder / ONNX_DIR, folder):
-        for name in ONNX_FILES:
-            if (directory / name).is_file():
-                return directory / name
-    return None
-
-
-def weights_digest(model_dir: Path) -> dict[str, str]:
-    """sha256 of each weights file of a model folder, by file name."""
-    files = sorted({path for pattern in WEIGHT_PATTERNS for path in model_dir.glob(pattern) if path.is_file()})
-    return {path.name: _sha256(path) for path in files}
-
-
-def stale_export_reason(onnx_file: Path, model_dir: Path) -> str | None:
-    """Why the export at ``onnx_file`` is not one of ``model_dir``'s current weights and config, or None.
-
-    The export carries a copy of the model's config.json (thresholds, page settings), which is
-    what a predictor loaded from the export folder alone reads: a model whose thresholds were
-    tuned again after the export has a stale export too. None also when nothing can be compared
-    (no report, or ``model_dir`` holds no weights, as when the export folder is loaded by itself).
-    """
-    report_path = onnx_file.parent / EXPORT_REPORT
-    current = weights_digest(model_dir)
-    if not current or not report_path.is_file():
-        return None
-    try:
-        recorded = json.loads(report_path.read_text(encoding="utf-8"))["source"]["weights_sha256"]
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        return f"its {EXPORT_REPORT} is unreadable ({error})"
-    if recorded != current:
-        return f"it was exported from other weights than those now in {model_dir} (the model changed since)"
-    if _read_json(onnx_file.parent / CONFIG_FILE) != _read_json(model_dir / CONFIG_FILE):
-        return f"its {CONFIG_FILE} differs from {model_dir}'s (thresholds or settings changed since the export)"
-    return None
-
-
-def _read_json(path: Path) -> object:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

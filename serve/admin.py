@@ -31,13 +31,14 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
+from model.folder import CONFIG_FILE, read_model_metrics
 from model.labels import LABELS
 from model.predictor import ModelLoadError, Predictor
 from model.segment import segment_text
 from parley.config import ConfigError, Settings
 from serve.errors import ApiError
 from serve.schemas import ErrorResponse, ModelInfo, model_info
-from serve.service import ServiceDep, read_model_metrics
+from serve.service import ServiceDep
 
 logger = logging.getLogger(__name__)
 
@@ -160,7 +161,7 @@ def _is_folder(path: Path) -> bool:
 
 def _has_parley_metadata(folder: Path) -> bool:
     try:
-        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        config = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return True  # the loader reports it
     return isinstance(config, dict) and "parley" in config

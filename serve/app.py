@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from model.folder import read_model_metrics
 from model.predictor import Predictor
 from parley import __version__
 from parley.config import CONFIG_ENV, DEFAULT_CONFIG_PATH, Settings, load_settings
@@ -26,9 +27,9 @@ from serve.metrics import Metrics
 from serve.middleware import REQUEST_ID_HEADER, install_request_middleware
 from serve.page import router as page_router
 from serve.routes import router
-from serve.service import Service, read_model_metrics
+from serve.service import Service
 
-__all__ = ["app_from_environment", "create_app", "load_predictor", "read_model_metrics"]
+__all__ = ["app_from_environment", "create_app", "load_predictor"]
 
 logger = logging.getLogger(__name__)
 

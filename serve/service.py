@@ -7,7 +7,6 @@ new one. The old slot's batcher is stopped only once the last request holding it
 """
 
 import asyncio
-import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +21,6 @@ from serve.documents import Document, answers, model_segments
 from serve.errors import ApiError
 from serve.metrics import Metrics
 from serve.schemas import ApiSentence
-from training.model_card import METRICS_FILE
 
 logger = logging.getLogger(__name__)
 
@@ -167,19 +165,6 @@ class Service:
             answers(predictor, document, rows, serving.max_chars_per_segment)
             for document, rows in zip(documents, scores, strict=True)
         ]
-
-
-def read_model_metrics(model_dir: Path) -> dict[str, Any] | None:
-    """The evaluation metrics stored in the model folder, or None when it has none (or they are unreadable)."""
-    path = model_dir / METRICS_FILE
-    if not path.is_file():
-        return None
-    try:
-        metrics = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        logger.warning("ignoring %s: %s", path, error)
-        return None
-    return metrics if isinstance(metrics, dict) else None
 
 
 def get_service(request: Request) -> Service:

@@ -14,10 +14,10 @@ from safetensors.torch import load_file, save_file
 from typer.testing import CliRunner
 
 import training.export
+from model.folder import EXPORT_REPORT, FP32_FILE, INT8_FILE
 from model.labels import LABELS
 from model.metadata import CONFIG_KEY
 from model.predictor import ModelLoadError, Predictor
-from model.scorers import EXPORT_REPORT, FP32_FILE, INT8_FILE
 from parley.cli import app as cli_app
 from parley.config import Settings
 from serve.app import create_app

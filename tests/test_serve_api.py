@@ -9,11 +9,12 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from model.folder import read_model_metrics
 from model.labels import LABELS
 from model.predictor import Predictor
 from parley.cli import app as cli_app
 from parley.config import Settings
-from serve.app import app_from_environment, create_app, read_model_metrics
+from serve.app import app_from_environment, create_app
 
 ARTICLE = (
     "Accueil  Monde  Économie\n"

@@ -22,6 +22,7 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
 )
 
+from model.folder import METRICS_FILE
 from model.labels import ACTS, BOILERPLATE, LABELS
 from model.predictor import Predictor, decide_labels
 from training.data import Document
@@ -148,7 +149,7 @@ def write_report(
     record = {"title": title, **result.to_dict()}
     if thresholds is not None:
         record["thresholds"] = thresholds
-    (out_dir / "metrics.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (out_dir / METRICS_FILE).write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     (out_dir / "metrics.md").write_text(metrics_markdown(result, title, thresholds), encoding="utf-8")
     _save(_confusion_figure(gold, predicted, title), out_dir / "confusion_matrices.png")
     _save(_precision_recall_figure(result, gold, scores, title, thresholds), out_dir / "precision_recall.png")

@@ -39,12 +39,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from model.folder import CONFIG_FILE, EXPORT_REPORT, FP32_FILE, INT8_FILE, ONNX_DIR, staged_folder, weights_digest
 from model.labels import LABELS
 from model.pages import pad_windows
 from model.predictor import ModelLoadError, Predictor, decide_labels
-from model.scorers import EXPORT_REPORT, FP32_FILE, INT8_FILE, ONNX_DIR, OnnxScorer, ScorerError, weights_digest
+from model.scorers import OnnxScorer, ScorerError
 from model.segment import segment_text
-from training.staging import staged_folder
 
 logger = logging.getLogger(__name__)
 
@@ -132,8 +132,8 @@ def export_onnx(
     """
     started = time.perf_counter()
     model_dir = Path(model_dir)
-    if not (model_dir / "config.json").is_file():
-        raise ExportError(f"{model_dir} is not a model folder (no config.json)")
+    if not (model_dir / CONFIG_FILE).is_file():
+        raise ExportError(f"{model_dir} is not a model folder (no {CONFIG_FILE})")
     output = Path(output_dir) if output_dir is not None else model_dir / ONNX_DIR
     _check_output(output, model_dir)
     try:
@@ -166,7 +166,7 @@ def export_onnx(
                 + "; ".join(f"{check.file}: {_figures(check)}, required {check.requirement}" for check in failed)
             )
         predictor.tokenizer.save_pretrained(work)
-        shutil.copy2(model_dir / "config.json", work / "config.json")
+        shutil.copy2(model_dir / CONFIG_FILE, work / CONFIG_FILE)
         seconds = time.perf_counter() - started
         report = _report(model_dir, predictor, input_names, onnx_file, checks, parity_source, seconds)
         (work / EXPORT_REPORT).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

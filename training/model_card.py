@@ -10,13 +10,9 @@ it, so the card and the figures stay in step.
 import json
 from pathlib import Path
 
+from model.folder import CONFIG_FILE, METRICS_FILE, MODEL_CARD, REALDEV_REPORT, TRAINING_RECORD, read_record
 from model.labels import LABELS
 from model.metadata import CONFIG_KEY, ModelMetadata
-
-TRAINING_RECORD = "training.json"
-METRICS_FILE = "metrics.json"
-# `make model` scores the model on ../shared/realdev (pages rewritten from real ones) into this subfolder.
-REALDEV_REPORT = "realdev"
 
 LANGUAGE_NAMES = {"fr": "French", "en": "English", "de": "German", "es": "Spanish", "it": "Italian"}
 
@@ -32,12 +28,12 @@ LIMITS = """\
 
 def write_model_card(model_dir: Path) -> Path:
     """Write ``model_dir/README.md`` from the folder's config, training record and metrics."""
-    config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+    config = json.loads((model_dir / CONFIG_FILE).read_text(encoding="utf-8"))
     metadata = ModelMetadata.model_validate(config[CONFIG_KEY])
     page = metadata.page
-    training = _read_json(model_dir / TRAINING_RECORD)
-    metrics = _read_json(model_dir / METRICS_FILE)
-    realdev = _read_json(model_dir / REALDEV_REPORT / METRICS_FILE)
+    training = read_record(model_dir / TRAINING_RECORD)
+    metrics = read_record(model_dir / METRICS_FILE)
+    realdev = read_record(model_dir / REALDEV_REPORT / METRICS_FILE)
     lines = [
         "---",
         "license: mit",
@@ -91,13 +87,9 @@ def write_model_card(model_dir: Path) -> Path:
     if training:
         lines += ["## Training", "", _training_summary(training), ""]
     lines += ["## Limits", "", _data_limit(training), LIMITS, ""]
-    card = model_dir / "README.md"
+    card = model_dir / MODEL_CARD
     card.write_text("\n".join(lines), encoding="utf-8")
     return card
-
-
-def _read_json(path: Path) -> dict | None:
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
 
 def _language_line(training: dict | None) -> list[str]:

@@ -44,6 +44,7 @@ from transformers import (
 from transformers.utils import logging as transformers_logging
 
 from model.backbones import resolve_backbone
+from model.folder import CONFIG_FILE, TRAINING_RECORD, staged_folder
 from model.labels import ID2LABEL, LABEL2ID, LABELS
 from model.metadata import MetadataError, ModelMetadata, read_metadata, write_metadata
 from model.pages import PageSettings, pad_windows, page_windows, pool_segments
@@ -51,10 +52,9 @@ from model.predictor import ModelLoadError, Predictor, check_labels
 from model.scorers import sigmoid
 from training.data import Document, read_documents
 from training.evaluate import apply_thresholds, compute_metrics, gold_matrix, score_documents, tune_thresholds
-from training.model_card import TRAINING_RECORD, write_model_card
+from training.model_card import write_model_card
 from training.pages import corpus_pages
 from training.settings import TrainingSettings
-from training.staging import staged_folder
 from training.token_batches import TokenBudgetBatches
 
 logger = logging.getLogger(__name__)
@@ -402,8 +402,8 @@ def _starting_point(
     if init_from is None:
         source = resolve_backbone(options.backbone, keep_pieces=options.keep_pieces)
         return source, page, options.backbone
-    if not (init_from / "config.json").is_file():
-        raise ModelLoadError(f"--init-from {init_from}: not a model folder (no config.json)")
+    if not (init_from / CONFIG_FILE).is_file():
+        raise ModelLoadError(f"--init-from {init_from}: not a model folder (no {CONFIG_FILE})")
     config = AutoConfig.from_pretrained(init_from)
     check_labels(config, init_from)
     try:
