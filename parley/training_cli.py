@@ -23,8 +23,8 @@ def train_command(
     resume: Annotated[bool, typer.Option(help="Resume from the last checkpoint of this output.")] = False,
 ) -> None:
     """Fine-tune a model on labelled data, tune its thresholds on dev, and write its folder."""
-    from model.backbones import BackboneError
     from model.predictor import ModelLoadError
+    from training.backbones import BackboneError
     from training.train import train
 
     settings = settings_or_exit(config)

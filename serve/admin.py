@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from model.folder import CONFIG_FILE, read_model_metrics
 from model.labels import LABELS
 from model.predictor import ModelLoadError, Predictor
+from model.sample_pages import EXAMPLE_PAGE
 from model.segment import segment_text
 from parley.config import ConfigError, Settings
 from serve.errors import ApiError
@@ -43,13 +44,6 @@ from serve.service import ServiceDep
 logger = logging.getLogger(__name__)
 
 MIN_TOKEN_LENGTH = 16
-# The known input every new model must score before it is served.
-SELF_CHECK_TEXT = (
-    "Accueil  Monde  Économie\n"
-    "La direction propose une prime, à condition que le préavis soit levé.\n"
-    "Le syndicat refuse l'offre. Le ministre accepte de recevoir les deux parties.\n"
-)
-
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
 # Declares the bearer scheme in the OpenAPI docs; the token itself is checked by `require_admin`.
 bearer = HTTPBearer(auto_error=False, description="The token in the variable named by serving.admin_token_env.")
@@ -131,7 +125,7 @@ def self_check(predictor: Predictor) -> None:
     thresholds = predictor.metadata.thresholds
     if list(thresholds) != list(LABELS) or not all(np.isfinite(v) and 0 <= v <= 1 for v in thresholds.values()):
         raise ModelLoadError(f"its thresholds {thresholds} are not one value in [0, 1] per label")
-    segments = [segment.text for segment in segment_text(SELF_CHECK_TEXT, "fr")]
+    segments = [segment.text for segment in segment_text(EXAMPLE_PAGE, "fr")]
     (scores,) = predictor.score_pages([segments])
     if scores.shape != (len(segments), len(LABELS)):
         raise ModelLoadError(f"it scored the self-check page as shape {scores.shape}, not {(len(segments), 5)}")

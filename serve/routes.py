@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Depends, Request, Response
 from pydantic import ValidationError
 
 from model.labels import LABELS
+from model.sample_pages import EXAMPLE_PAGE
 from serve.documents import document_from_sentences, document_from_text
 from serve.errors import ApiError, validation_error
 from serve.logs import request_id_var
@@ -16,7 +17,6 @@ from serve.metrics import Metrics
 from serve.schemas import (
     BATCH_EXAMPLES,
     CLASSIFY_EXAMPLES,
-    EXAMPLE_TEXT,
     ApiClassifyResponse,
     BatchRequest,
     BatchResponse,
@@ -89,7 +89,7 @@ _CLASSIFY_BODY = {
         "required": True,
         "content": {
             JSON: {"schema": ClassifyRequest.model_json_schema(), "examples": CLASSIFY_EXAMPLES},
-            TEXT: {"schema": {"type": "string"}, "example": EXAMPLE_TEXT},
+            TEXT: {"schema": {"type": "string"}, "example": EXAMPLE_PAGE},
         },
     }
 }

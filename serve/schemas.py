@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from model.predictor import Predictor, SegmentPrediction
+from model.sample_pages import EXAMPLE_PAGE
 
 
 class ModelInfo(BaseModel):
@@ -42,20 +43,12 @@ def classify_response(predictor: Predictor, predictions: list[SegmentPrediction]
 
 # The HTTP API's own shapes (serve/), and the request examples shown at /docs.
 
-EXAMPLE_TEXT = (
-    "Accueil  Monde  Économie  Sport  Culture\n"
-    "Grève des contrôleurs aériens : la direction propose une prime, les syndicats disent non\n"
-    "La direction de l'Aviation civile a proposé mardi une prime exceptionnelle de 900 euros aux contrôleurs, "
-    "à condition que le préavis de grève soit levé d'ici jeudi.\n"
-    "« Le compte n'y est pas », a répondu le secrétaire général du premier syndicat.\n"
-    "Partager sur Facebook  Partager sur X  Copier le lien\n"
-)
 EXAMPLE_SENTENCES = [
     "La direction a proposé une prime de 900 euros, à condition que le préavis soit levé.",
     "« Le compte n'y est pas », a répondu le secrétaire général du syndicat.",
 ]
 CLASSIFY_EXAMPLES = {
-    "text": {"summary": "Page text, as scraped", "value": {"text": EXAMPLE_TEXT}},
+    "text": {"summary": "Page text, as scraped", "value": {"text": EXAMPLE_PAGE}},
     "sentences": {"summary": "Sentences of one document, in order", "value": {"sentences": EXAMPLE_SENTENCES}},
     "language": {
         "summary": "Page text in another language",
@@ -70,7 +63,7 @@ BATCH_EXAMPLES = {
         "summary": "Two pages",
         "value": {
             "documents": [
-                {"id": "greve-1", "text": EXAMPLE_TEXT},
+                {"id": "greve-1", "text": EXAMPLE_PAGE},
                 {"id": "kiev-2", "text": "Moscou a rejeté l'offre. Kiev exclut toute concession territoriale."},
             ]
         },

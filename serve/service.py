@@ -15,6 +15,8 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from model.predictor import Predictor
+from model.sample_pages import EXAMPLE_PAGE
+from model.segment import segment_text
 from parley.config import Settings
 from serve.batching import MicroBatcher
 from serve.documents import Document, answers, model_segments
@@ -23,8 +25,6 @@ from serve.metrics import Metrics
 from serve.schemas import ApiSentence
 
 logger = logging.getLogger(__name__)
-
-WARM_UP_SEGMENTS = ["Le gouvernement propose une réforme.", "Les syndicats la refusent."]
 
 
 @dataclass(eq=False)
@@ -105,8 +105,9 @@ class Service:
         """
         slot = self.slot
         predictor = slot.predictor
+        segments = [segment.text for segment in segment_text(EXAMPLE_PAGE, "fr")]
         try:  # through the calls that requests make: windows, then the batcher's scoring call
-            await asyncio.to_thread(lambda: predictor.score_encoded([predictor.encode_page(WARM_UP_SEGMENTS)]))
+            await asyncio.to_thread(lambda: predictor.score_encoded([predictor.encode_page(segments)]))
         except Exception:
             logger.exception("the warm-up forward pass failed; /readyz stays 503")
         else:

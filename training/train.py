@@ -43,13 +43,13 @@ from transformers import (
 )
 from transformers.utils import logging as transformers_logging
 
-from model.backbones import resolve_backbone
 from model.folder import CONFIG_FILE, TRAINING_RECORD, staged_folder
 from model.labels import ID2LABEL, LABEL2ID, LABELS
 from model.metadata import MetadataError, ModelMetadata, read_metadata, write_metadata
 from model.pages import PageSettings, pad_windows, page_windows, pool_segments
 from model.predictor import ModelLoadError, Predictor, check_labels
 from model.scorers import sigmoid
+from training.backbones import resolve_backbone
 from training.data import Document, read_documents
 from training.evaluate import apply_thresholds, compute_metrics, gold_matrix, score_documents, tune_thresholds
 from training.model_card import write_model_card

