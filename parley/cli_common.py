@@ -1,6 +1,7 @@
 """What every `parley` command shares: the --config option, loading the settings, and the error style."""
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -29,6 +30,18 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     """Print ``error: message`` on stderr; raise the returned exit (code 2: bad settings or usage)."""
     stderr.print(f"[red]error:[/red] {escape(message)}")
     return typer.Exit(code)
+
+
+@contextmanager
+def needs_extra(extra: str, command: str) -> Iterator[None]:
+    """Around a command's imports: a missing optional dependency is an error that says what to install."""
+    try:
+        yield
+    except ModuleNotFoundError as error:
+        raise fail(
+            f"`parley {command}` needs the [{extra}] extra, and {error.name} is not installed: "
+            f"pip install 'parley[{extra}]' (or `make setup`, which installs it)"
+        ) from error
 
 
 def settings_or_exit(config: Path, overrides: Mapping[tuple[str, str], Any] | None = None) -> Settings:

@@ -5,6 +5,7 @@ from typing import Annotated
 
 import typer
 
+from parley.cli_common import fail
 from training.corpus_stats import compute_stats, format_stats, format_targets
 from training.data import DataError, check_files, read_documents, write_documents
 from training.split import DEFAULT_SEED, SPLITS, labels_missing, split_documents
@@ -26,8 +27,7 @@ def check(files: Files) -> None:
         typer.echo(str(problem), err=True)
     segments = sum(len(item.document.segments) for item in loaded)
     if problems:
-        typer.echo(f"{len(problems)} problem(s) in {len(files)} file(s)", err=True)
-        raise typer.Exit(1)
+        raise fail(f"{len(problems)} problem(s) in {len(files)} file(s)")
     typer.echo(f"ok: {len(files)} file(s), {len(loaded)} documents, {segments} segments")
     typer.echo(format_targets(compute_stats({"all": [item.document for item in loaded]})))
 
@@ -42,15 +42,14 @@ def stats(files: Files) -> None:
     try:
         by_split = {path.stem: read_documents([path]) for path in ordered}
     except DataError as error:
-        typer.echo(str(error), err=True)
-        raise typer.Exit(1) from error
+        raise fail(str(error)) from error
     typer.echo(format_stats(compute_stats(by_split)))
 
 
 @data_app.command()
 def split(
     files: Files,
-    out: Annotated[Path, typer.Option(help="Folder for train.jsonl, dev.jsonl and test.jsonl.")] = Path("data"),
+    output: Annotated[Path, typer.Option(help="Folder for train.jsonl, dev.jsonl and test.jsonl.")] = Path("data"),
     seed: Annotated[int, typer.Option(help="Seed of the document order inside a language and domain.")] = DEFAULT_SEED,
     keep: Annotated[
         Path | None,
@@ -66,15 +65,13 @@ def split(
             else {d.doc_id: name for name in SPLITS for d in read_documents([keep / f"{name}.jsonl"])}
         )
     except DataError as error:
-        typer.echo(str(error), err=True)
-        raise typer.Exit(1) from error
+        raise fail(str(error)) from error
     splits = split_documents(documents, seed, kept)
     for name in SPLITS:
         missing = labels_missing(splits[name])
         if missing:
-            typer.echo(f"error: the {name} split would have no {', '.join(missing)}; add documents", err=True)
-            raise typer.Exit(1)
-    out.mkdir(parents=True, exist_ok=True)
+            raise fail(f"the {name} split would have no {', '.join(missing)}; add documents")
+    output.mkdir(parents=True, exist_ok=True)
     for name in SPLITS:
-        write_documents(splits[name], out / f"{name}.jsonl")
-        typer.echo(f"{out / f'{name}.jsonl'}: {len(splits[name])} documents")
+        write_documents(splits[name], output / f"{name}.jsonl")
+        typer.echo(f"{output / f'{name}.jsonl'}: {len(splits[name])} documents")

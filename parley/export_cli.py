@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from parley.cli_common import ConfigOption, fail, settings_or_exit
+from parley.cli_common import ConfigOption, fail, needs_extra, settings_or_exit
 from parley.config import DEFAULT_CONFIG_PATH
 
 
@@ -26,7 +26,8 @@ def export_command(
     """
     if not onnx:
         raise fail("say which format to export: --onnx (optionally with --int8)", 2)
-    from training.export import ExportError, describe, export_onnx
+    with needs_extra("train", "export"):
+        from training.export import ExportError, describe, export_onnx
 
     model = model or settings_or_exit(config).model.path
     typer.echo(f"exporting {model} to ONNX{' int8' if int8 else ''}…", err=True)

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 import typer
 
-from parley.cli_common import ConfigOption, fail, settings_or_exit
+from parley.cli_common import ConfigOption, fail, needs_extra, settings_or_exit
 from parley.config import DEFAULT_CONFIG_PATH
 
 
@@ -24,8 +24,10 @@ def train_command(
 ) -> None:
     """Fine-tune a model on labelled data, tune its thresholds on dev, and write its folder."""
     from model.predictor import ModelLoadError
-    from training.backbones import BackboneError
-    from training.train import train
+
+    with needs_extra("train", "train"):
+        from training.backbones import BackboneError
+        from training.train import train
 
     settings = settings_or_exit(config)
     options = settings.training
@@ -64,7 +66,7 @@ def _leave_process_group() -> None:
 def evaluate_command(
     model: Annotated[Path | None, typer.Argument(help="Model folder. Default: model.path of the settings.")] = None,
     data: Annotated[list[Path] | None, typer.Option(help="Labelled files to score. Default: data/test.jsonl.")] = None,
-    out: Annotated[Path | None, typer.Option(help="Report folder. Default: MODEL/evaluation.")] = None,
+    output: Annotated[Path | None, typer.Option(help="Report folder. Default: MODEL/evaluation.")] = None,
     device: Annotated[
         Literal["auto", "cpu", "cuda"] | None, typer.Option(help="Default: inference.device of the settings.")
     ] = None,
@@ -80,8 +82,10 @@ def evaluate_command(
     """Score a model on labelled data: metrics.json, metrics.md and PNG plots."""
     from model.predictor import ModelLoadError, Predictor
     from training.data import DataError, read_documents
-    from training.evaluate import apply_thresholds, compute_metrics, gold_matrix, score_documents, write_report
-    from training.model_card import write_model_card
+
+    with needs_extra("train", "evaluate"):
+        from training.evaluate import apply_thresholds, compute_metrics, gold_matrix, score_documents, write_report
+        from training.model_card import write_model_card
 
     settings = settings_or_exit(config)
     inference = settings.inference
@@ -101,7 +105,7 @@ def evaluate_command(
     gold = gold_matrix(documents)
     predicted = apply_thresholds(scores, predictor.metadata.thresholds)
     result = compute_metrics(gold, predicted, scores)
-    report_dir = model if update_card else out or model / "evaluation"
+    report_dir = model if update_card else output or model / "evaluation"
     title = ", ".join(str(path) for path in data or [Path("data/test.jsonl")])
     write_report(result, report_dir, title, gold, scores, predicted, thresholds=predictor.metadata.thresholds)
     if update_card:

@@ -1,4 +1,4 @@
-"""The HTTP API v1 (DESIGN.md): classify, batch, model info, health, readiness, metrics."""
+"""The HTTP API v1 (docs/design.md): classify, batch, model info, health, readiness, metrics."""
 
 import asyncio
 import codecs

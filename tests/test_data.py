@@ -182,11 +182,13 @@ def test_split_is_by_document_reproducible_and_stratified(tmp_path):
 
 def test_split_keeps_the_documents_of_an_earlier_split(tmp_path):
     old = [document(f"old{i}") for i in range(20)]
-    runner.invoke(app, ["data", "split", str(write_jsonl(tmp_path / "old.jsonl", old)), "--out", str(tmp_path / "v1")])
+    runner.invoke(
+        app, ["data", "split", str(write_jsonl(tmp_path / "old.jsonl", old)), "--output", str(tmp_path / "v1")]
+    )
     before = {name: [d.doc_id for d in read_documents([tmp_path / "v1" / f"{name}.jsonl"])] for name in SPLITS}
     grown = write_jsonl(tmp_path / "all.jsonl", [*old, *(document(f"new{i}") for i in range(20))])
     result = runner.invoke(
-        app, ["data", "split", str(grown), "--out", str(tmp_path / "v2"), "--keep", str(tmp_path / "v1")]
+        app, ["data", "split", str(grown), "--output", str(tmp_path / "v2"), "--keep", str(tmp_path / "v1")]
     )
     assert result.exit_code == 0, result.output
     after = {name: [d.doc_id for d in read_documents([tmp_path / "v2" / f"{name}.jsonl"])] for name in SPLITS}
@@ -197,7 +199,7 @@ def test_split_keeps_the_documents_of_an_earlier_split(tmp_path):
 
 def test_split_and_stats_commands(tmp_path):
     source = write_jsonl(tmp_path / "all.jsonl", [document(f"d{i}") for i in range(20)])
-    result = runner.invoke(app, ["data", "split", str(source), "--out", str(tmp_path / "out")])
+    result = runner.invoke(app, ["data", "split", str(source), "--output", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     files = [tmp_path / "out" / f"{name}.jsonl" for name in ("train", "dev", "test")]
     assert [len(read_documents([f])) for f in files] == [14, 3, 3]

@@ -9,7 +9,7 @@ caller tunes their thresholds on the dev split with
 ``training.evaluate.tune_thresholds``, exactly as for the model.
 
 - :class:`KeywordBaseline`: cue phrases per act and per language, and page
-  chrome rules for boilerplate, written from LABELS.md. Its scores are the
+  chrome rules for boilerplate, written from docs/labels.md. Its scores are the
   weight of the strongest cue found (1.0 for a clear cue, less for an
   ambiguous one such as a bare "si"), so that tuning decides whether the weak
   cues count.

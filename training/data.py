@@ -1,6 +1,6 @@
 """Labelled data: reading, validating, and the corpus format.
 
-Three input formats (DESIGN.md), all read into :class:`Document` objects:
+Three input formats (docs/design.md), all read into :class:`Document` objects:
 
 - JSONL, one document per line: ``{"doc_id", "lang", "segments": [{"text",
   "boilerplate", "acts"}]}`` (optional ``domain``, and an optional ``family`` on
@@ -82,7 +82,7 @@ class LabelledSegment(BaseModel):
     @model_validator(mode="after")
     def _boilerplate_has_no_acts(self) -> "LabelledSegment":
         if self.boilerplate and self.acts:
-            raise ValueError("a boilerplate segment has no acts (LABELS.md)")
+            raise ValueError("a boilerplate segment has no acts (docs/labels.md)")
         if self.family is not None and (self.family in BOILERPLATE_FAMILIES) != self.boilerplate:
             kind = "boilerplate" if self.family in BOILERPLATE_FAMILIES else "article content"
             raise ValueError(f"family {self.family!r} is {kind}, so boilerplate must be {not self.boilerplate}")

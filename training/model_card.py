@@ -20,8 +20,9 @@ LIMITS = """\
 - Segments are read in windows of their page; a teaser far from any other
   chrome can pass for article text, and a segment's acts can lean on the
   page around it.
-- The act labels follow LABELS.md's decisions for hard cases; borderline
-  readings (a counter-offer as proposal or acceptance) stay uncertain.
+- The act labels follow the hard-case decisions of Parley's docs/labels.md;
+  borderline readings (a counter-offer as proposal or acceptance) stay
+  uncertain.
 - Not for decisions about people: it labels sentences, it does not verify
   what they say."""
 
@@ -44,7 +45,7 @@ def write_model_card(model_dir: Path) -> Path:
         "",
         "Labels every segment of a scraped news page with five independent sigmoid outputs: "
         "`boilerplate` (not part of the article) and the acts `proposal`, `acceptance`, `refusal`, "
-        "`condition` (see LABELS.md). A segment judged boilerplate gets no act labels.",
+        "`condition` (see Parley's docs/labels.md). A segment judged boilerplate gets no act labels.",
         "",
         "## Model",
         "",

