@@ -8,7 +8,8 @@
 #
 # The build runs the Makefile's own `make setup` and `make export` (the ONNX int8
 # export and its parity check), the commands that `make test` and `make serve`
-# run on our machines; CI lints this file with hadolint (tests/test_packaging.py).
+# run on our machines; the image keeps only what serving needs (no [train] extra).
+# CI lints this file with hadolint (tests/test_packaging.py).
 
 # cpu or gpu.
 ARG VARIANT=cpu
@@ -38,8 +39,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /app
 
-# The build: .venv (torch from TORCH_INDEX, the project without its dev extra), then the export.
-FROM base AS build
+# What both build stages start from: make, and the project's sources.
+FROM base AS sources
 # make, to run the Makefile's targets. Unpinned (DL3008): Debian's stable suite changes a package's
 # version only for security fixes, and a pin would break the build at the next one.
 # hadolint ignore=DL3008
@@ -51,13 +52,21 @@ COPY model/ model/
 COPY parley/ parley/
 COPY serve/ serve/
 COPY training/ training/
-RUN --mount=type=cache,target=/root/.cache/pip make setup EXTRAS=
-# The model last: a new model rebuilds only the export. The parity check of the
-# export reads data/dev.jsonl, as `make export` does here.
+
+# The export: it needs the [train] extra (onnx, onnxscript), which the image does not carry. The parity
+# check of the export reads data/dev.jsonl, as `make export` does here.
+FROM sources AS export
+RUN --mount=type=cache,target=/root/.cache/pip make setup EXTRAS=train
 COPY models/default/ models/default/
 COPY data/dev.jsonl data/dev.jsonl
 RUN make export \
     && test -f models/default/onnx/model.int8.onnx
+
+# The serving environment: .venv (torch from TORCH_INDEX, the project without its extras), then the model
+# with its export.
+FROM sources AS build
+RUN --mount=type=cache,target=/root/.cache/pip make setup EXTRAS=
+COPY --from=export /app/models/default/ models/default/
 
 FROM base AS runtime
 RUN useradd --no-log-init --uid 10001 --create-home --shell /usr/sbin/nologin parley

