@@ -1,4 +1,4 @@
-"""Documents per second of `parley classify --input --output` (parley/corpus_classify.py) on this machine.
+"""Documents per second of `parley classify --input --output` (parley/corpus/) on this machine.
 
     python benchmarks/corpus_classify.py [--model models/default] [--backend auto] [--documents 63] [--repeats 2]
 
@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from parley.corpus_classify import PredictorSpec, available_cores, classify_corpus
+from parley.corpus import PredictorSpec, available_cores, classify_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 

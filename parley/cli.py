@@ -123,9 +123,9 @@ def _classify_corpus(
     workers: int | None,
     progress: bool | None,
 ) -> None:
-    """`parley classify --input DOCS.jsonl --output LABELLED.jsonl` (parley/corpus_classify.py)."""
+    """`parley classify --input DOCS.jsonl --output LABELLED.jsonl` (parley/corpus/)."""
     from model.predictor import ModelLoadError
-    from parley.corpus_classify import CorpusError, PredictorSpec, classify_corpus
+    from parley.corpus import CorpusError, PredictorSpec, classify_corpus
 
     if files:
         raise fail("give text files, or --input and --output, not both", 2)

@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 from model.predictor import Predictor
 from parley.cli import app
-from parley.corpus_classify import CorpusError, PredictorSpec, classify_corpus, completed_ids
+from parley.corpus import CorpusError, PredictorSpec, classify_corpus, completed_ids
 
 PAGES = [
     "Accueil  Monde  Économie\nLa direction propose une prime. Les syndicats refusent.\nPublicité",

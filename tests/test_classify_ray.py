@@ -10,7 +10,7 @@ import pytest
 
 ray = pytest.importorskip("ray")
 
-from parley.corpus_classify import PredictorSpec, classify_corpus  # noqa: E402
+from parley.corpus import PredictorSpec, classify_corpus  # noqa: E402
 
 PAGES = [
     "Accueil  Monde\nLa direction propose une prime. Les syndicats refusent.",
