@@ -51,15 +51,15 @@ model: setup
 	HF_HUB_OFFLINE=1 $(BIN)/parley evaluate $(MODEL_DIR) --data data/test.jsonl --update-card
 
 baselines: setup
-	$(BIN)/python benchmarks/baselines.py
+	$(BIN)/python -m bench.baselines
 
-# Every benchmark in one run (accuracy, throughput, latency, efficiency, memory, load/soak): benchmarks/RESULTS.md and
-# benchmarks/results.json. Needs the int8 export (as `make serve`) and an fp32 one, built here when missing
+# Every benchmark in one run (accuracy, throughput, latency, efficiency, memory, load/soak): bench/RESULTS.md and
+# bench/results.json. Needs the int8 export (as `make serve`) and an fp32 one, built here when missing
 # or older than the weights.
 BENCH_FP32 := build/bench/onnx-fp32
 .PHONY: bench
 bench: setup $(ONNX_EXPORT) $(BENCH_FP32)/model.onnx
-	HF_HUB_OFFLINE=1 $(BIN)/python benchmarks/run.py
+	HF_HUB_OFFLINE=1 $(BIN)/python -m bench.run
 
 $(BENCH_FP32)/model.onnx: $(wildcard $(MODEL_DIR)/*.safetensors) $(wildcard $(MODEL_DIR)/config.json) | $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/parley export $(MODEL_DIR) --onnx --output $(BENCH_FP32)
@@ -77,7 +77,7 @@ image-gpu:
 	docker build --build-arg VARIANT=gpu -t parley:gpu .
 
 segmentation-report: setup
-	$(BIN)/python benchmarks/segmentation.py
+	$(BIN)/python -m bench.segmentation
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

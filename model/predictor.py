@@ -139,7 +139,7 @@ class Predictor:
         self.metadata = metadata
         self.batch_size = batch_size
         # On the CPU a forward pass is cheapest per token when its activations stay in cache and it
-        # computes little padding (benchmarks/RESULTS.md, section 7); a GPU wants full batches.
+        # computes little padding (bench/RESULTS.md, section 7); a GPU wants full batches.
         on_cpu = self.scorer.device.type == "cpu"
         self.max_batch_tokens: int | None = CPU_MAX_BATCH_TOKENS if on_cpu else None
         self.max_padding: float | None = CPU_MAX_PADDING if on_cpu else None

@@ -6,7 +6,7 @@ break always ends a segment. Inside a line, sentences are found by pysbd's
 rule-based splitter (French, English, German, Spanish, Italian and more), then
 a few merge rules mend the splits that pysbd gets wrong on news text (initials
 such as ``J.-P.``, abbreviations such as ``p. 12``, a split before a lowercase
-word). See ``benchmarks/segmentation.md`` for the comparison with blingfire and
+word). See ``bench/segmentation.md`` for the comparison with blingfire and
 spaCy that chose pysbd.
 
 Invariants (tested, also property-based): ``text[s.start:s.end] == s.text``

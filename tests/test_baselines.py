@@ -3,8 +3,8 @@ import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
+from bench.baseline_models import KeywordBaseline, TfidfBaseline
 from model.labels import LABELS
-from training.baselines import KeywordBaseline, TfidfBaseline
 from training.data import Document, LabelledSegment
 
 COLUMN = {label: index for index, label in enumerate(LABELS)}

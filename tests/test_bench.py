@@ -1,22 +1,12 @@
-"""The pure pieces of the benchmark suite (benchmarks/bench_*.py): percentiles, the FLOPs formula, batching
+"""The pure pieces of the benchmark suite (bench/bench_*.py): percentiles, the FLOPs formula, batching
 arithmetic, the report. No timing is asserted anywhere."""
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
-BENCH_DIR = Path(__file__).resolve().parent.parent / "benchmarks"
-# Sibling modules by path: `import benchmarks` would find pysbd's package of that name.
-if str(BENCH_DIR) not in sys.path:
-    sys.path.insert(0, str(BENCH_DIR))
-
-import bench_efficiency  # noqa: E402
-import bench_latency  # noqa: E402
-import bench_report  # noqa: E402
-import bench_server  # noqa: E402
-import bench_throughput  # noqa: E402
+from bench import bench_efficiency, bench_latency, bench_report, bench_server, bench_throughput
 
 E5_SMALL = bench_efficiency.EncoderShape(layers=12, hidden=384, intermediate=1536, labels=5)
 
@@ -306,7 +296,7 @@ def test_report_writes_markdown_tables_and_json(tmp_path):
 
 
 def test_realdev_targets_judge_the_served_model_its_margin_and_the_pair_model(tmp_path, monkeypatch):
-    import run
+    from bench import run
 
     def row(acts: float, boilerplate: float) -> dict:
         return {"macro_f1_acts": acts, "boilerplate_f1": boilerplate}
@@ -338,7 +328,7 @@ def test_realdev_targets_judge_the_served_model_its_margin_and_the_pair_model(tm
 
 
 def test_speed_targets_read_the_service_the_pair_predictor_and_the_latency(tmp_path, monkeypatch):
-    import run
+    from bench import run
 
     speed = tmp_path / "predictor_speed.json"
     speed.write_text(
@@ -426,8 +416,8 @@ def test_soak_section_gives_checks_statuses_percentiles_memory_and_the_budget_st
     assert "- status 200, expected 422" in text
 
 
-def test_soak_latency_uses_the_benchmarks_percentiles():
-    import load_soak
+def test_soak_latency_uses_the_bench_percentiles():
+    from bench import load_soak
 
     figures = load_soak.latency_ms([0.1, 0.2, 0.3, 0.4, 0.5])
     assert figures == {"p50_ms": 300.0, "p95_ms": 480.0, "p99_ms": 496.0, "max_ms": 500.0, "mean_ms": 300.0}
@@ -442,8 +432,7 @@ def test_jsonable_turns_keys_arrays_and_nan_into_json():
 
 def test_profile_finds_every_phase_of_score_pages(tiny_model_dir):
     """Each phase's function is found in cProfile's stats (a renamed function would leave its phase at 0)."""
-    import bench_profile
-
+    from bench import bench_profile
     from model.predictor import Predictor
 
     predictor = Predictor.from_pretrained(tiny_model_dir, device="cpu")
@@ -497,12 +486,11 @@ def test_cpu_batching_gives_the_scores_of_plain_batches(tiny_model_dir):
         np.testing.assert_allclose(plain, batched, atol=1e-5)
 
 
-# benchmarks/training_sweep.py: its variants and its cost, without training.
+# bench/training_sweep.py: its variants and its cost, without training.
 
 
 def test_training_sweep_variants_are_valid_settings():
-    import training_sweep
-
+    from bench import training_sweep
     from parley.config import Settings
 
     for overrides in training_sweep.VARIANTS.values():
@@ -513,9 +501,9 @@ def test_training_sweep_variants_are_valid_settings():
 
 
 def test_training_sweep_counts_the_padded_tokens_of_the_trainers_window_batches(tiny_model_dir):
-    import training_sweep
     from transformers import AutoTokenizer
 
+    from bench import training_sweep
     from parley.config import Settings
     from training.data import Document, LabelledSegment
     from training.train import WindowCollator, build_dataset
@@ -551,7 +539,7 @@ def test_training_sweep_counts_the_padded_tokens_of_the_trainers_window_batches(
 
 def test_the_ablation_report_is_a_section_with_its_headings_one_level_down():
     markdown = "# Pair model against page model\n\n## data/test.jsonl\n\n| model |\n|---|\n"
-    text = bench_report.render({"ablation": {"source": "benchmarks/results/page_vs_pair.md", "markdown": markdown}})
-    assert "## 9. Pair model against page model (from `benchmarks/results/page_vs_pair.md`)" in text
+    text = bench_report.render({"ablation": {"source": "bench/results/page_vs_pair.md", "markdown": markdown}})
+    assert "## 9. Pair model against page model (from `bench/results/page_vs_pair.md`)" in text
     assert "\n### data/test.jsonl\n\n| model |" in text
     assert "## 9." not in bench_report.render({})

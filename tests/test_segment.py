@@ -2,8 +2,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bench.segmentation_eval import load_gold, parley_segmenter, parse_marked, score
 from model.segment import segment_text, supported_language
-from training.segmentation_eval import load_gold, parley_segmenter, parse_marked, score
 
 
 def texts(text: str, language: str = "fr") -> list[str]:

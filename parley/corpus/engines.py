@@ -216,5 +216,5 @@ def label_with_ray(
 
 def default_workers(cores: int) -> int:
     """Processes for the local engine: one, with every core as intra-op threads. On 2 cores it was twice as
-    fast as 2 one-thread processes (benchmarks/results/corpus_classify.md)."""
+    fast as 2 one-thread processes (bench/results/corpus_classify.md)."""
     return 1

@@ -9,8 +9,8 @@ predictor (torch fp16 on CUDA, windows in sorted batches), on the same pages
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench_server import ServerProcess, write_config
-from bench_throughput import (
+from bench.bench_server import ServerProcess, write_config
+from bench.bench_throughput import (
     interleaved,
     naive_contender,
     naive_pipeline,
@@ -19,7 +19,6 @@ from bench_throughput import (
     service_throughput,
     throughput_table,
 )
-
 from model.predictor import Predictor
 from training.data import Document
 

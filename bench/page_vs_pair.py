@@ -1,12 +1,12 @@
 """The ablation of issue 18: the pair model against the page model, same data (corpus v2), side by side.
 
-    R=benchmarks/results/page_vs_pair
-    python benchmarks/page_vs_pair.py \
+    R=bench/results/page_vs_pair
+    python -m bench.page_vs_pair \
         --pair $R/pair-2.0.0 \
         "pair model 2.0.0, thresholds by the 3.2.0 rule=$R/pair-2.0.0-same-threshold-rule" \
         --page $R/page-3.0.0 $R/page-3.1.0 "page model, 4 epochs, thresholds by the 3.2.0 rule=$R/page-4-epochs" \
         "page model 3.2.0 (3.1.0's weights, thresholds by the 3.2.0 rule)=models/default" \
-        --speed $R/predictor_speed.json --out benchmarks/results/page_vs_pair.md
+        --speed $R/predictor_speed.json --out bench/results/page_vs_pair.md
 
 Each side is a model record, given as PATH or NAME=PATH (the name defaults to the version it was trained as):
 ``metrics.json`` (``parley evaluate`` on data/test.jsonl), the realdev report (``realdev/metrics.json`` in a
@@ -16,7 +16,7 @@ the page model replaced it, and its record with thresholds tuned again by the ru
 scores under the pair-era code (``pair-2.0.0-same-threshold-rule/README.md``); so were the records of page
 models 3.0.0 (every page read whole in training) and 3.1.0 (half the pages read one segment per window; the
 thresholds of the best dev F1) before the next one replaced them. ``--speed`` holds the predictors'
-throughput, measured on this machine by ``benchmarks/predictor_speed.py`` (its docstring says how the pair side
+throughput, measured on this machine by ``bench/predictor_speed.py`` (its docstring says how the pair side
 was run).
 """
 

@@ -1,7 +1,7 @@
 """Boundary F1 of Parley's segmenter on the hand-marked gold set, beside the
 libraries it was chosen from (each scored when it is installed).
 
-    python benchmarks/segmentation.py
+    python -m bench.segmentation
 
 Every segmenter gets the same line splitting (a line break always ends a
 segment), so the comparison is about sentence splitting inside a line. spaCy is
@@ -12,13 +12,9 @@ bound.
 
 import importlib.util
 import re
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from training.segmentation_eval import Span, load_gold, parley_segmenter, score
+from bench.segmentation_eval import Span, load_gold, parley_segmenter, score
 
 _LINE = re.compile(r"[^\n\r]+")
 

@@ -10,8 +10,8 @@ documents, one per line, cut after the ``segments``-th segment that
 from collections.abc import Sequence
 
 import numpy as np
-from bench_server import Request, ServerProcess, run_load, warm_up
 
+from bench.bench_server import Request, ServerProcess, run_load, warm_up
 from model.segment import segment_text
 from training.data import Document
 

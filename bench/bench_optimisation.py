@@ -13,10 +13,9 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench_efficiency import EncoderShape
-from bench_profile import phase_seconds
-from bench_throughput import Page, predictor_work
-
+from bench.bench_efficiency import EncoderShape
+from bench.bench_profile import phase_seconds
+from bench.bench_throughput import Page, predictor_work
 from model.predictor import CPU_MAX_BATCH_TOKENS, CPU_MAX_PADDING, Predictor
 
 PROFILE_DOCUMENTS = 6

@@ -1,6 +1,6 @@
 """CPU latency and accuracy of a model's ONNX export against its torch model, in one process.
 
-    python benchmarks/onnx_speed.py [--model models/default] [--documents 20] [--threads 2] [--repeats 5]
+    python -m bench.onnx_speed [--model models/default] [--documents 20] [--threads 2] [--repeats 5]
 
 Both predictors run on the CPU with the same threads and batch size. Latency is
 per document of data/test.jsonl (its pages in one ``score_pages`` call, as a
@@ -14,13 +14,10 @@ far the export's scores and labels are from torch's. The export is the one
 
 import argparse
 import statistics
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from model.predictor import Predictor
 from training.data import read_documents

@@ -1,8 +1,8 @@
 """The predictor's throughput on the benchmark's 200 corpus documents, in one process, for the ablation
-(benchmarks/page_vs_pair.py).
+(bench/page_vs_pair.py).
 
-    python benchmarks/predictor_speed.py --model models/default --name "page model" \
-        --out benchmarks/results/page_vs_pair/predictor_speed.json
+    python -m bench.predictor_speed --model models/default --name "page model" \
+        --out bench/results/page_vs_pair/predictor_speed.json
 
 The documents are the sample ``make bench`` uses (seed 0, from test, dev and train), each scored as one
 page; they go to ``Predictor.score_pages`` in 5 chunks, twice, after one warm-up chunk. The result is merged
@@ -13,14 +13,10 @@ pairs, right after the page model's run on the same machine.
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench_throughput import pages_of, select_documents
-
+from bench.bench_throughput import pages_of, select_documents
 from model.predictor import Predictor
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,10 +1,10 @@
 """Load and soak test: a real `parley serve` on loopback, many concurrent clients, mixed and invalid requests.
 
-    python benchmarks/load_soak.py [--model models/default] [--requests 2000] [--clients 32] [--warmup 100]
+    python -m bench.load_soak [--model models/default] [--requests 2000] [--clients 32] [--warmup 100]
                                    [--profile short|mixed] [--max-seconds 480]
 
-`make bench` runs it as the "soak" section of benchmarks/run.py (20,000 requests) and puts its figures in
-benchmarks/RESULTS.md; run alone, it prints the same section and writes its JSON to build/load_soak.json.
+`make bench` runs it as the "soak" section of bench/run.py (20,000 requests) and puts its figures in
+bench/RESULTS.md; run alone, it prints the same section and writes its JSON to build/load_soak.json.
 
 It starts `parley serve` as a subprocess (its own interpreter: the load generator does not slow it through
 Python's lock, and its memory is read from /proc), waits for /readyz, then ``--clients`` httpx coroutines each
@@ -50,16 +50,13 @@ from pathlib import Path
 
 import httpx
 
+from bench import bench_report
+from bench.bench_latency import percentiles
+from bench.bench_server import RssSampler, ServerProcess
+from model.segment import segment_text
+from parley.config import DEFAULT_CONFIG_PATH, load_settings
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))  # sibling modules; never `import benchmarks` (pysbd ships one)
-
-import bench_report  # noqa: E402
-from bench_latency import percentiles  # noqa: E402
-from bench_server import RssSampler, ServerProcess  # noqa: E402
-
-from model.segment import segment_text  # noqa: E402
-from parley.config import DEFAULT_CONFIG_PATH, load_settings  # noqa: E402
 
 FALLBACK_PAGES = [
     [
@@ -369,7 +366,7 @@ def main() -> None:
         clients=args.clients,
         seed=args.seed,
         memory_tolerance=args.memory_tolerance,
-        command="python benchmarks/load_soak.py " + " ".join(sys.argv[1:]),
+        command="python -m bench.load_soak " + " ".join(sys.argv[1:]),
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")

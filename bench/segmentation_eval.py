@@ -15,7 +15,7 @@ from pathlib import Path
 from model.segment import Segment, segment_text
 
 BOUNDARY_MARK = "¦"
-GOLD_PATH = Path(__file__).resolve().parent.parent / "tests" / "data" / "segmentation_gold.jsonl"
+GOLD_PATH = Path(__file__).resolve().parent / "data" / "segmentation_gold.jsonl"
 
 Span = tuple[int, int]
 Segmenter = Callable[[str, str], list[Span]]

@@ -38,7 +38,7 @@ def render(results: dict) -> str:
 
 
 def _ablation(ablation: dict | None) -> str:
-    """The pair/page ablation report (benchmarks/page_vs_pair.py), its headings one level down."""
+    """The pair/page ablation report (bench/page_vs_pair.py), its headings one level down."""
     if not ablation:
         return ""
     body = ablation["markdown"].split("\n", 1)[1] if ablation["markdown"].startswith("# ") else ablation["markdown"]
@@ -92,9 +92,9 @@ def _header(results: dict) -> str:
     lines = [
         "# Parley benchmarks",
         "",
-        "Written by `make bench` (`benchmarks/run.py`): every figure below was measured in the run described",
+        "Written by `make bench` (`bench/run.py`): every figure below was measured in the run described",
         "here, on this machine, in one process run; ratios compare contenders measured side by side in that",
-        "run. All figures are also in `benchmarks/results.json`.",
+        "run. All figures are also in `bench/results.json`.",
         "",
     ]
     if settings:
@@ -148,7 +148,7 @@ def _accuracy(accuracy: dict | None) -> str:
     lines = [
         "## 1. Accuracy on the test split and on realdev",
         "",
-        "Baselines: fitted on train, thresholds tuned on dev (`benchmarks/baselines.py`). The model: the thresholds "
+        "Baselines: fitted on train, thresholds tuned on dev (`bench/baselines.py`). The model: the thresholds "
         "it ships with (tuned on dev). Macro-F1 over the four acts. The test split is written by the hands that "
         "wrote the training data and flatters every model; realdev (pages rewritten from real ones) is what "
         "users POST.",
@@ -269,7 +269,7 @@ def _efficiency(efficiency: dict | None) -> str:
         f"Model: {shape['layers']} layers, hidden {shape['hidden']}, feed-forward {shape['intermediate']}, "
         f"{shape['labels']} labels: {efficiency['linear_mflops_per_token']:.1f} MFLOP per token in the "
         f"projections and feed-forward, plus {efficiency['attention_kflops_per_token_per_position']:.1f} kFLOP per "
-        "token per position attended to (formula in `benchmarks/bench_efficiency.py`: "
+        "token per position attended to (formula in `bench/bench_efficiency.py`: "
         "`n·(L·(8h² + 4hf + 4hn) + 2hc)` FLOPs for a window of n tokens). Achieved GFLOP/s = useful "
         "FLOPs (each window at its own length) / wall time of the throughput run (tokenization included); "
         "executed counts the padded batches.",
@@ -345,8 +345,8 @@ def _optimisation(optimisation: dict | None) -> str:
 
 
 def load_soak_section(soak: dict | None) -> str:
-    """Section 8, from benchmarks/load_soak.py's result (also what that script prints when run alone)."""
-    title = "## 8. Load and soak (benchmarks/load_soak.py)"
+    """Section 8, from bench/load_soak.py's result (also what that script prints when run alone)."""
+    title = "## 8. Load and soak (bench/load_soak.py)"
     if not soak:
         return f"{title}\n\nNot measured in this run.\n"
     memory, latency, checks = soak["memory_mib"], soak["latency"], soak["checks"].items()

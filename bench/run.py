@@ -1,7 +1,7 @@
 """Every Parley benchmark in one run: accuracy, throughput, latency, compute efficiency, memory, a load and
-soak test (and a GPU table when there is one). Writes benchmarks/RESULTS.md and benchmarks/results.json.
+soak test (and a GPU table when there is one). Writes bench/RESULTS.md and bench/results.json.
 
-    python benchmarks/run.py [--docs 200] [--latency-requests 200] [--soak-requests 20000] [--threads N]
+    python -m bench.run [--docs 200] [--latency-requests 200] [--soak-requests 20000] [--threads N]
                              [--skip latency,gpu,soak]
 
 `make bench` runs it after building the two ONNX exports it needs: int8 in
@@ -28,40 +28,39 @@ import shlex
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from bench import (
+    bench_accuracy,
+    bench_efficiency,
+    bench_gpu,
+    bench_latency,
+    bench_machine,
+    bench_optimisation,
+    bench_report,
+    bench_server,
+    bench_throughput,
+    load_soak,
+)
+from bench.realdev import load_realdev, missing_note
+from model.folder import FP32_FILE, stale_export_reason
+from model.predictor import Predictor
+from parley.config import DEFAULT_CONFIG_PATH, Settings, load_settings
+from training.data import read_documents
+
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
-# The repository root for model/, training/, parley/; this folder for the sibling bench_* modules. Never
-# `import benchmarks`: pysbd installs a top-level package of that name.
-sys.path[:0] = [str(ROOT), str(BENCH_DIR)]
 
-import bench_accuracy  # noqa: E402
-import bench_efficiency  # noqa: E402
-import bench_gpu  # noqa: E402
-import bench_latency  # noqa: E402
-import bench_machine  # noqa: E402
-import bench_optimisation  # noqa: E402
-import bench_report  # noqa: E402
-import bench_server  # noqa: E402
-import bench_throughput  # noqa: E402
-import load_soak  # noqa: E402
-from realdev import load_realdev, missing_note  # noqa: E402
-
-from model.folder import FP32_FILE, stale_export_reason  # noqa: E402
-from model.predictor import Predictor  # noqa: E402
-from parley.config import DEFAULT_CONFIG_PATH, load_settings  # noqa: E402
-from training.data import read_documents  # noqa: E402
-
-SECTIONS = ("accuracy", "throughput", "service", "latency", "efficiency", "gpu", "optimisation", "soak")
 NAIVE = "naive pipeline (torch fp32, batch 1)"
 TORCH = "Parley predictor (torch fp32, sorted batches)"
 PREDICTOR = "Parley predictor (ONNX int8, sorted batches)"
 SERVICE = "HTTP service (ONNX int8)"
 RSS_TARGET_MIB = 1.5e9 / 2**20
-# The ablation of issue 18 (benchmarks/page_vs_pair.py): the pair model's realdev record, both predictors' speed.
+# The ablation of issue 18 (bench/page_vs_pair.py): the pair model's realdev record, both predictors' speed.
 ABLATION_DIR = BENCH_DIR / "results" / "page_vs_pair"
 # The pair model, its thresholds tuned by the same rule as the model's (pair-2.0.0-same-threshold-rule/README.md).
 PAIR_RECORD = ABLATION_DIR / "pair-2.0.0-same-threshold-rule" / "realdev-metrics.json"
@@ -72,31 +71,221 @@ SOAK_CLIENTS = 32
 log = logging.getLogger("bench")
 
 
+@dataclass
+class BenchRun:
+    """What the sections share: the options, the loaded predictors, the document sample, and the results so far."""
+
+    args: argparse.Namespace
+    settings: Settings
+    threads: int
+    batch_size: int
+    predictors: dict[str, Predictor]
+    load_seconds: dict[str, float]
+    shape: bench_efficiency.EncoderShape
+    splits: dict[str, list]
+    documents: list
+    pages: list
+    results: dict
+    started: float
+    measured: dict | None = None  # the in-process throughput rows, once measured
+    peak: float | None = None  # the fp32 matmul peak, once measured
+
+    @property
+    def int8(self) -> Predictor:
+        return self.predictors["ONNX int8"]
+
+    def save(self) -> None:
+        """Write what is measured so far: a run cut short still leaves its figures."""
+        self.results["targets"] = _targets(self.results)
+        self.results["duration_seconds"] = time.perf_counter() - self.started
+        bench_report.write_results(self.results, self.args.out_md, self.args.out_json)
+
+    def merge(self, server_results: dict) -> None:
+        """The service's figures into the throughput table, latency and memory sections; then save."""
+        service = server_results.get("throughput", {})
+        if self.measured is not None:
+            table = bench_throughput.throughput_table(
+                self.measured,
+                service,
+                naive=NAIVE,
+                predictor=PREDICTOR,
+                documents=len(self.documents),
+                seed=self.args.seed,
+                service_label=SERVICE,
+            )
+            table["details"] += self.results["throughput_details"] + _service_details(service)
+            table["note"] = (
+                "In-process contenders took turns over "
+                f'{self.args.rounds} chunks of documents; the service got one `{{"sentences": [...]}}` request per '
+                "document, from closed-loop clients in the benchmark process."
+            )
+            self.results["throughput"] = table
+        if server_results.get("latency"):
+            self.results["latency"] = server_results["latency"]
+        self.results["memory"] = {
+            "load_seconds": {**self.load_seconds, **server_results.get("load_seconds", {})},
+            **server_results.get("memory", {}),
+        }
+        self.save()
+
+
+def accuracy_section(run: BenchRun) -> None:
+    log.info("accuracy: baselines and the model on %d test documents and realdev", len(run.splits["test"]))
+    run.results["accuracy"] = _accuracy(run.splits, run.predictors, run.settings)
+    run.save()
+
+
+def efficiency_section(run: BenchRun) -> None:
+    log.info("efficiency: matmul peaks")
+    peaks = bench_efficiency.measure_peaks(run.shape, run.threads, seconds=run.args.peak_seconds)
+    run.peak = peaks["fp32_square"]["best_gflops"]
+    run.results["efficiency"] = {
+        "shape": run.shape.to_dict(),
+        "linear_mflops_per_token": bench_efficiency.linear_flops_per_token(run.shape) / 1e6,
+        "attention_kflops_per_token_per_position": bench_efficiency.attention_flops_per_token(run.shape, 1) / 1e3,
+        "peaks": peaks,
+        "peak_name": "torch fp32 matmul 2048×2048×2048",
+        "peak_gflops": run.peak,
+        "predictors": {},
+        "details": [],
+    }
+
+
+def throughput_section(run: BenchRun) -> None:
+    args, pages, int8 = run.args, run.pages, run.int8
+    classifier = bench_throughput.naive_pipeline(args.model)
+    contenders = {NAIVE: bench_throughput.naive_contender(classifier, int8.metadata.page.max_length)}
+    if args.torch_batched:
+        contenders[TORCH] = bench_throughput.predictor_contender(run.predictors["torch fp32"])
+    contenders[PREDICTOR] = bench_throughput.predictor_contender(int8)
+    for contender in contenders.values():  # warm-up
+        contender(pages[:1])
+    log.info("throughput: %d contenders on %d documents, %d rounds", len(contenders), len(run.documents), args.rounds)
+    run.measured = measured = bench_throughput.interleaved(contenders, pages, args.rounds)
+    for name, row in measured.items():
+        log.info("  %s: %.1f segments/s", name, row["segments_per_second"])
+    details = []
+    if TORCH in measured:
+        details.append(
+            f"{PREDICTOR} against the {TORCH}, on the same pages: "
+            + _agreement_text(measured, TORCH, PREDICTOR, int8.metadata.thresholds)
+        )
+    efficiency = run.results.get("efficiency")
+    if efficiency is not None:
+        for name in (PREDICTOR, TORCH):
+            if name in measured:
+                predictor = run.predictors["torch fp32"] if name == TORCH else int8
+                work = bench_throughput.predictor_work(predictor, run.shape, pages, args.rounds)
+                efficiency["predictors"][name] = bench_efficiency.efficiency(work, measured[name]["seconds"], run.peak)
+        int8_peak = efficiency["peaks"].get("int8_model_shape_onnxruntime", {}).get("best_gflops")
+        achieved = efficiency["predictors"].get(PREDICTOR, {}).get("achieved_gflops")
+        if int8_peak and achieved:
+            efficiency["details"].append(
+                f"The int8 export runs most of its projection FLOPs through ONNX Runtime's int8 kernels, whose "
+                f"ceiling at the model's shape measured {int8_peak:.0f} GOP/s above: the int8 predictor's "
+                f"{achieved:.0f} GFLOP/s is {achieved / int8_peak:.0%} of that. Its feed-forward "
+                "down-projections and the attention stay fp32 (training/export.py)."
+            )
+    run.results["throughput_details"] = details
+    run.merge({})
+
+
+def optimisation_section(run: BenchRun) -> None:
+    log.info("optimisation: before/after on %d documents; profiles", run.args.optimisation_docs)
+    before = bench_optimisation.before_predictor(run.int8, run.batch_size)
+    run.results["optimisation"] = bench_optimisation.report(
+        run.int8, before, run.pages[: run.args.optimisation_docs], run.shape
+    )
+    run.save()
+
+
+def service_section(run: BenchRun) -> None:
+    """The HTTP service's throughput and latency, from one `parley serve` process."""
+    _service(
+        run.args, run.settings, run.threads, run.batch_size, run.documents, run.splits, set(run.args.skip), run.merge
+    )
+
+
+def gpu_section(run: BenchRun) -> None:
+    with tempfile.TemporaryDirectory(prefix="parley-bench-gpu-") as work:
+        run.results["gpu"] = bench_gpu.gpu_throughput(
+            model_dir=run.args.model,
+            documents=run.documents,
+            seed=run.args.seed,
+            rounds=run.args.rounds,
+            batch_size=run.batch_size,
+            base_config=run.args.config,
+            work_dir=Path(work),
+            root=ROOT,
+            concurrencies=run.args.clients,
+        )
+
+
+def soak_section(run: BenchRun) -> None:
+    args = run.args
+    log.info("soak: %d requests, %d clients, <= %g s", args.soak_requests, SOAK_CLIENTS, args.soak_max_seconds)
+    run.results["load_soak"] = load_soak.soak(
+        model=args.model,
+        config=args.config,
+        backend="onnx",
+        data=args.data / "test.jsonl",
+        requests=args.soak_requests,
+        warmup=args.soak_warmup,
+        profile="short",
+        max_seconds=args.soak_max_seconds,
+        clients=SOAK_CLIENTS,
+        seed=7,
+        memory_tolerance=0.10,
+        command=f"{run.results['settings']['command']} (its soak section)",
+    )
+    run.save()
+
+
+# The sections in the order they run, each with the names that `--skip` takes for it (the service's throughput and
+# latency share one server, which starts unless both are skipped).
+SECTIONS: tuple[tuple[tuple[str, ...], Callable[[BenchRun], None]], ...] = (
+    (("accuracy",), accuracy_section),
+    (("efficiency",), efficiency_section),
+    (("throughput",), throughput_section),
+    (("optimisation",), optimisation_section),
+    (("service", "latency"), service_section),
+    (("gpu",), gpu_section),
+    (("soak",), soak_section),
+)
+SECTION_NAMES = tuple(name for names, _ in SECTIONS for name in names)
+
+
 def main() -> None:
     args = _arguments()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     for noisy in ("httpx", "transformers", "model.predictor"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    started = time.perf_counter()
+    run = _start(args)
+    run.merge({})  # the load times, whatever runs
     skip = set(args.skip)
+    for names, section in SECTIONS:
+        if not set(names) <= skip:
+            section(run)
+    run.results["machine"]["load_average_at_end"] = bench_machine.load_average()
+    run.save()
+    log.info("wrote %s and %s in %.0f s", args.out_md, args.out_json, run.results["duration_seconds"])
+    for target in run.results["targets"]:
+        log.info("  %s: %s (%s) %s", target["name"], target["measured"], target["target"], target["met"])
+
+
+def _start(args: argparse.Namespace) -> BenchRun:
+    """Settings, the machine, the ablation report, every predictor (timed) and the document sample."""
+    started = time.perf_counter()
     settings = load_settings(args.config)
     threads = settings.inference.threads if args.threads is None else args.threads
     batch_size = args.batch_size or settings.inference.batch_size
     results: dict = {"machine": bench_machine.machine_info(ROOT)}
-    if ABLATION_REPORT.is_file():  # written by benchmarks/page_vs_pair.py; shown as it is
+    if ABLATION_REPORT.is_file():  # written by bench/page_vs_pair.py; shown as it is
         results["ablation"] = {
             "source": str(ABLATION_REPORT.relative_to(ROOT)),
             "markdown": ABLATION_REPORT.read_text(),
         }
-
-    def save() -> None:
-        """Write what is measured so far: a run cut short still leaves its figures."""
-        results["targets"] = _targets(results)
-        results["duration_seconds"] = time.perf_counter() - started
-        bench_report.write_results(results, args.out_md, args.out_json)
-
     _check_fp32_export(args.fp32_export, args.model)
-
     # Load every predictor, timed (imports are done; the files may be in the page cache).
     options = {"device": "cpu", "threads": threads, "batch_size": batch_size}
     load_seconds, predictors = {}, {}
@@ -109,7 +298,6 @@ def main() -> None:
         predictors[name] = Predictor.from_pretrained(path, backend=backend, **options)
         load_seconds[f"Predictor.from_pretrained, {name} (in this process)"] = time.perf_counter() - begun
     int8 = predictors["ONNX int8"]
-    shape = bench_efficiency.EncoderShape.from_config(predictors["torch fp32"].model.config)
     results["settings"] = {
         "command": " ".join(shlex.quote(part) for part in sys.argv),
         "model": str(args.model),
@@ -122,145 +310,26 @@ def main() -> None:
         "max_wait_ms": settings.serving.max_wait_ms,
         "docs": args.docs,
         "rounds": args.rounds,
-        "skipped": sorted(skip),
+        "skipped": sorted(args.skip),
     }
-
     splits = {split: read_documents([args.data / f"{split}.jsonl"]) for split in ("train", "dev", "test")}
-    if "accuracy" not in skip:
-        log.info("accuracy: baselines and the model on %d test documents and realdev", len(splits["test"]))
-        results["accuracy"] = _accuracy(splits, predictors, settings)
-        save()
-
-    peak = None
-    if "efficiency" not in skip:
-        log.info("efficiency: matmul peaks")
-        peaks = bench_efficiency.measure_peaks(shape, threads, seconds=args.peak_seconds)
-        peak = peaks["fp32_square"]["best_gflops"]
-        results["efficiency"] = {
-            "shape": shape.to_dict(),
-            "linear_mflops_per_token": bench_efficiency.linear_flops_per_token(shape) / 1e6,
-            "attention_kflops_per_token_per_position": bench_efficiency.attention_flops_per_token(shape, 1) / 1e3,
-            "peaks": peaks,
-            "peak_name": "torch fp32 matmul 2048×2048×2048",
-            "peak_gflops": peak,
-            "predictors": {},
-            "details": [],
-        }
-
     documents = bench_throughput.select_documents(
         [args.data / f"{split}.jsonl" for split in ("test", "dev", "train")], args.docs, args.seed
     )
-    pages = bench_throughput.pages_of(documents)
-    measured = None
-    if "throughput" not in skip:
-        classifier = bench_throughput.naive_pipeline(args.model)
-        contenders = {NAIVE: bench_throughput.naive_contender(classifier, int8.metadata.page.max_length)}
-        if args.torch_batched:
-            contenders[TORCH] = bench_throughput.predictor_contender(predictors["torch fp32"])
-        contenders[PREDICTOR] = bench_throughput.predictor_contender(int8)
-        for run in contenders.values():  # warm-up
-            run(pages[:1])
-        log.info("throughput: %d contenders on %d documents, %d rounds", len(contenders), len(documents), args.rounds)
-        measured = bench_throughput.interleaved(contenders, pages, args.rounds)
-        for name, row in measured.items():
-            log.info("  %s: %.1f segments/s", name, row["segments_per_second"])
-        details = []
-        if TORCH in measured:
-            details.append(
-                f"{PREDICTOR} against the {TORCH}, on the same pages: "
-                + _agreement_text(measured, TORCH, PREDICTOR, int8.metadata.thresholds)
-            )
-        if "efficiency" in results:
-            for name in (PREDICTOR, TORCH):
-                if name in measured:
-                    predictor = predictors["torch fp32"] if name == TORCH else int8
-                    work = bench_throughput.predictor_work(predictor, shape, pages, args.rounds)
-                    results["efficiency"]["predictors"][name] = bench_efficiency.efficiency(
-                        work, measured[name]["seconds"], peak
-                    )
-            int8_peak = results["efficiency"]["peaks"].get("int8_model_shape_onnxruntime", {}).get("best_gflops")
-            achieved = results["efficiency"]["predictors"].get(PREDICTOR, {}).get("achieved_gflops")
-            if int8_peak and achieved:
-                results["efficiency"]["details"].append(
-                    f"The int8 export runs most of its projection FLOPs through ONNX Runtime's int8 kernels, whose "
-                    f"ceiling at the model's shape measured {int8_peak:.0f} GOP/s above: the int8 predictor's "
-                    f"{achieved:.0f} GFLOP/s is {achieved / int8_peak:.0%} of that. Its feed-forward "
-                    "down-projections and the attention stay fp32 (training/export.py)."
-                )
-        results["throughput_details"] = details
-        del classifier
-
-    def merge(server_results: dict) -> None:
-        """The service's figures into the throughput table, latency and memory sections; then save."""
-        service = server_results.get("throughput", {})
-        if measured is not None:
-            table = bench_throughput.throughput_table(
-                measured,
-                service,
-                naive=NAIVE,
-                predictor=PREDICTOR,
-                documents=len(documents),
-                seed=args.seed,
-                service_label=SERVICE,
-            )
-            table["details"] += results["throughput_details"] + _service_details(service)
-            table["note"] = (
-                "In-process contenders took turns over "
-                f'{args.rounds} chunks of documents; the service got one `{{"sentences": [...]}}` request per '
-                "document, from closed-loop clients in the benchmark process."
-            )
-            results["throughput"] = table
-        if server_results.get("latency"):
-            results["latency"] = server_results["latency"]
-        results["memory"] = {
-            "load_seconds": {**load_seconds, **server_results.get("load_seconds", {})},
-            **server_results.get("memory", {}),
-        }
-        save()
-
-    merge({})
-    if "optimisation" not in skip:
-        log.info("optimisation: before/after on %d documents; profiles", args.optimisation_docs)
-        before = bench_optimisation.before_predictor(int8, batch_size)
-        results["optimisation"] = bench_optimisation.report(int8, before, pages[: args.optimisation_docs], shape)
-        save()
-    if not {"service", "latency"} <= skip:
-        _service(args, settings, threads, batch_size, documents, splits, skip, merge)
-    if "gpu" not in skip:
-        with tempfile.TemporaryDirectory(prefix="parley-bench-gpu-") as work:
-            results["gpu"] = bench_gpu.gpu_throughput(
-                model_dir=args.model,
-                documents=documents,
-                seed=args.seed,
-                rounds=args.rounds,
-                batch_size=batch_size,
-                base_config=args.config,
-                work_dir=Path(work),
-                root=ROOT,
-                concurrencies=args.clients,
-            )
-    if "soak" not in skip:
-        log.info("soak: %d requests, %d clients, <= %g s", args.soak_requests, SOAK_CLIENTS, args.soak_max_seconds)
-        results["load_soak"] = load_soak.soak(
-            model=args.model,
-            config=args.config,
-            backend="onnx",
-            data=args.data / "test.jsonl",
-            requests=args.soak_requests,
-            warmup=args.soak_warmup,
-            profile="short",
-            max_seconds=args.soak_max_seconds,
-            clients=SOAK_CLIENTS,
-            seed=7,
-            memory_tolerance=0.10,
-            command=f"{results['settings']['command']} (its soak section)",
-        )
-        save()
-    results["machine"]["load_average_at_end"] = bench_machine.load_average()
-    save()
-    log.info("wrote %s and %s in %.0f s", args.out_md, args.out_json, results["duration_seconds"])
-    for target in results["targets"]:
-        log.info("  %s: %s (%s) %s", target["name"], target["measured"], target["target"], target["met"])
+    return BenchRun(
+        args=args,
+        settings=settings,
+        threads=threads,
+        batch_size=batch_size,
+        predictors=predictors,
+        load_seconds=load_seconds,
+        shape=bench_efficiency.EncoderShape.from_config(predictors["torch fp32"].model.config),
+        splits=splits,
+        documents=documents,
+        pages=bench_throughput.pages_of(documents),
+        results=results,
+        started=started,
+    )
 
 
 def _arguments() -> argparse.Namespace:
@@ -284,7 +353,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--soak-requests", type=int, default=20000, help="measured requests of the load/soak test")
     parser.add_argument("--soak-warmup", type=int, default=300)
     parser.add_argument("--soak-max-seconds", type=float, default=1800, help="time budget of the soak's sending")
-    parser.add_argument("--skip", type=_names, default=[], help=f"comma-separated, of {', '.join(SECTIONS)}")
+    parser.add_argument("--skip", type=_names, default=[], help=f"comma-separated, of {', '.join(SECTION_NAMES)}")
     parser.add_argument("--out-md", type=Path, default=BENCH_DIR / "RESULTS.md")
     parser.add_argument("--out-json", type=Path, default=BENCH_DIR / "results.json")
     return parser.parse_args()
@@ -296,9 +365,9 @@ def _ints(text: str) -> list[int]:
 
 def _names(text: str) -> list[str]:
     names = [part for part in text.split(",") if part]
-    unknown = set(names) - set(SECTIONS)
+    unknown = set(names) - set(SECTION_NAMES)
     if unknown:
-        raise argparse.ArgumentTypeError(f"unknown sections {sorted(unknown)}; known: {', '.join(SECTIONS)}")
+        raise argparse.ArgumentTypeError(f"unknown sections {sorted(unknown)}; known: {', '.join(SECTION_NAMES)}")
     return names
 
 
@@ -467,7 +536,7 @@ def _agreement_targets(accuracy: dict) -> list[dict]:
 
 def _speed_targets(results: dict) -> list[dict]:
     """Issue "Real pages II": the HTTP service at 8 clients ≥ 4× the naive pipeline (same run), the predictor
-    ≥ 2× the pair model's predictor (benchmarks/predictor_speed.py), p95 of a 40-segment page at 1 client
+    ≥ 2× the pair model's predictor (bench/predictor_speed.py), p95 of a 40-segment page at 1 client
     ≤ 400 ms."""
     targets = []
     throughput = results.get("throughput")

@@ -8,31 +8,29 @@
    replay sample of the base training pages so that it does not forget.
 4. Score again on the same two sets.
 
-    python benchmarks/retrain_domain.py [--config parley/default.yaml] [--domain transfers] [--adapt-docs 5]
+    python -m bench.retrain_domain [--config parley/default.yaml] [--domain transfers] [--adapt-docs 5]
 
-Writes benchmarks/results/retrain_domain.md and .json. It trains a full model,
+Writes bench/results/retrain_domain.md and .json. It trains a full model,
 so on a CPU it takes about as long as `make model`; it uses CUDA when there is one.
 """
 
 import argparse
 import json
 import random
-import sys
 import time
 from pathlib import Path
 
 import torch
 
+from model.predictor import Predictor
+from parley.config import DEFAULT_CONFIG_PATH, load_settings
+from training.data import Document, read_documents, write_documents
+from training.evaluate import apply_thresholds, compute_metrics, gold_matrix, score_documents
+from training.train import train
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from model.predictor import Predictor  # noqa: E402
-from parley.config import DEFAULT_CONFIG_PATH, load_settings  # noqa: E402
-from training.data import Document, read_documents, write_documents  # noqa: E402
-from training.evaluate import apply_thresholds, compute_metrics, gold_matrix, score_documents  # noqa: E402
-from training.train import train  # noqa: E402
-
-RESULTS = ROOT / "benchmarks" / "results"
+RESULTS = ROOT / "bench" / "results"
 
 
 def measure(model_dir: Path, documents: list[Document]) -> dict[str, float]:
@@ -119,7 +117,7 @@ def main() -> None:
     lines = [
         f"# Retraining on a held-out domain: {args.domain}",
         "",
-        f"Command: `python benchmarks/retrain_domain.py --config {args.config} --domain {args.domain} "
+        f"Command: `python -m bench.retrain_domain --config {args.config} --domain {args.domain} "
         f"--adapt-docs {args.adapt_docs}`, run on {time.strftime('%Y-%m-%d')} on {device}.",
         "",
         f"Base model: trained on {len(base_train)} training pages without any `{args.domain}` page "

@@ -1,6 +1,6 @@
 """Documents per second of `parley classify --input --output` (parley/corpus/) on this machine.
 
-    python benchmarks/corpus_classify.py [--model models/default] [--backend auto] [--documents 63] [--repeats 2]
+    python -m bench.corpus_classify [--model models/default] [--backend auto] [--documents 63] [--repeats 2]
 
 The input is the first ``--documents`` pages of data/test.jsonl as page text
 (their segments joined by line breaks). Compared, all on every core of the machine:
@@ -21,8 +21,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from parley.corpus import PredictorSpec, available_cores, classify_corpus
 

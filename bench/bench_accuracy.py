@@ -1,7 +1,7 @@
 """Accuracy on the corpus test split and on realdev: the baselines and the model on each backend, one evaluation.
 
 The baselines are fitted on the train split with their thresholds tuned on dev
-(``benchmarks/baselines.py``, reused as it is); the model uses the thresholds
+(``bench/baselines.py``, reused as it is); the model uses the thresholds
 it ships with (tuned on dev when it was trained), exactly as `parley evaluate`.
 Every scorer is scored by ``training.evaluate.compute_metrics`` on the same
 gold matrix.
@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-from baselines import BASELINE_TITLES, evaluate_baseline, make_baselines
 
+from bench.baselines import BASELINE_TITLES, evaluate_baseline, make_baselines
 from model.labels import LABELS
 from model.predictor import Predictor
 from training.data import Document
@@ -32,7 +32,7 @@ def result_row(result: EvaluationResult, seconds: float) -> dict:
 
 
 def baseline_rows(splits: dict[str, list[Document]], extra: dict[str, list[Document]]) -> dict[str, dict[str, dict]]:
-    """Keyword rules and TF-IDF + logistic regression, through benchmarks/baselines.py: rows by evaluation set
+    """Keyword rules and TF-IDF + logistic regression, through bench/baselines.py: rows by evaluation set
     ("test" and each of ``extra``), then by baseline. The seconds are the fit, tuning and scoring of all sets."""
     rows: dict[str, dict[str, dict]] = {"test": {}, **{name: {} for name in extra}}
     with tempfile.TemporaryDirectory(prefix="parley-bench-baselines-") as reports:

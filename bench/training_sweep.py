@@ -13,16 +13,15 @@ or less keeps `make model` within about the time the current settings take.
 The chosen variant is the best on dev among those that cost no more than
 --max-cost; its full settings are written to runs/training-sweep/chosen.yaml.
 
-    python benchmarks/training_sweep.py [--plan] [--backbone DIR] [--max-cost 1.0]
+    python -m bench.training_sweep [--plan] [--backbone DIR] [--max-cost 1.0]
 
 --plan prints the costs without training. Training runs on CUDA when there is
-one. Writes benchmarks/results/training_sweep.md and .json.
+one. Writes bench/results/training_sweep.md and .json.
 """
 
 import argparse
 import json
 import platform
-import sys
 import time
 from pathlib import Path
 
@@ -31,16 +30,15 @@ import yaml
 from transformers import AutoTokenizer
 from transformers.trainer_pt_utils import LengthGroupedSampler
 
+from model.pages import padded_length
+from parley.config import DEFAULT_CONFIG_PATH, Settings, load_settings
+from training.backbones import resolve_backbone
+from training.data import Document, read_documents
+from training.train import WindowCollator, build_dataset, token_batches, train
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from model.pages import padded_length  # noqa: E402
-from parley.config import DEFAULT_CONFIG_PATH, Settings, load_settings  # noqa: E402
-from training.backbones import resolve_backbone  # noqa: E402
-from training.data import Document, read_documents  # noqa: E402
-from training.train import WindowCollator, build_dataset, token_batches, train  # noqa: E402
-
-RESULTS = ROOT / "benchmarks" / "results"
+RESULTS = ROOT / "bench" / "results"
 WORK = ROOT / "runs" / "training-sweep"
 
 # Overrides of parley/default.yaml, as "section.key": value: the sampling of windows, the share of pages read
@@ -163,7 +161,7 @@ def write_report(rows: list[dict], chosen: dict | None, device: str, max_cost: f
     lines = [
         "# Training settings against their cost",
         "",
-        f"`python benchmarks/training_sweep.py`, run on {record['date']} on {device} (torch {torch.__version__}). "
+        f"`python -m bench.training_sweep`, run on {record['date']} on {device} (torch {torch.__version__}). "
         "Dev macro-F1 over the acts after threshold tuning; the test split is not read. Cost: padded training "
         "tokens over all epochs, relative to the current settings (a CPU's training time follows it).",
         "",

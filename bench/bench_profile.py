@@ -1,8 +1,8 @@
 """Where the predictor's time goes: a cProfile split of ``score_pages`` into its phases, and a target for
 py-spy.
 
-    python benchmarks/bench_profile.py [--model models/default] [--docs 40] [--repeats 3] [--backend onnx]
-    py-spy record --native --format raw -o profile.txt -- .venv/bin/python benchmarks/bench_profile.py
+    python -m bench.bench_profile [--model models/default] [--docs 40] [--repeats 3] [--backend onnx]
+    py-spy record --native --format raw -o profile.txt -- .venv/bin/python -m bench.bench_profile
 
 The phases are read from cProfile's cumulative times of the functions that do
 them: tokenization (``page_windows``, which ``Predictor.encode_page`` calls:
@@ -18,17 +18,16 @@ import argparse
 import cProfile
 import os
 import pstats
-import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from model.predictor import Predictor
+
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
-sys.path[:0] = [str(ROOT), str(BENCH_DIR)]
-
-from model.predictor import Predictor  # noqa: E402
 
 # The phase a function stands for, by (file name, function name): its cumulative time is the phase's.
 PHASES = {
@@ -63,7 +62,7 @@ def phase_seconds(predictor: Predictor, pages: Sequence[Sequence[str]], repeats:
 
 
 def main() -> None:
-    from bench_throughput import pages_of, select_documents
+    from bench.bench_throughput import pages_of, select_documents
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "default")
