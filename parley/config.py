@@ -140,6 +140,6 @@ def load_settings(path: Path | str = DEFAULT_CONFIG_PATH) -> Settings:
 def _problem(location: tuple, message: str) -> str:
     """``section.key: message``, naming the environment variable when one set that key."""
     key = ".".join(str(part) for part in location)
-    if len(location) >= 2 and environment_name(*map(str, location[:2])) in os.environ:
-        return f"{key} (from ${environment_name(*map(str, location[:2]))}): {message}"
-    return f"{key}: {message}"
+    variable = environment_name(str(location[0]), str(location[1])) if len(location) >= 2 else None
+    source = f" (from ${variable})" if variable and variable in os.environ else ""
+    return f"{key}{source}: {message}"
