@@ -156,16 +156,9 @@ def stale_export_reason(onnx_file: Path, model_dir: Path) -> str | None:
         return f"its {EXPORT_REPORT} is unreadable ({error})"
     if recorded != current:
         return f"it was exported from other weights than those now in {model_dir} (the model changed since)"
-    if _read_json(onnx_file.parent / CONFIG_FILE) != _read_json(model_dir / CONFIG_FILE):
+    if read_record(onnx_file.parent / CONFIG_FILE) != read_record(model_dir / CONFIG_FILE):
         return f"its {CONFIG_FILE} differs from {model_dir}'s (thresholds or settings changed since the export)"
     return None
-
-
-def _read_json(path: Path) -> object:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
 
 
 def read_record(path: Path) -> dict[str, Any] | None:
