@@ -52,6 +52,7 @@ COPY model/ model/
 COPY parley/ parley/
 COPY serve/ serve/
 COPY training/ training/
+COPY feedback/ feedback/
 
 # The export: it needs the [train] extra (onnx, onnxscript), which the image does not carry. The parity
 # check of the export reads data/dev.jsonl, as `make export` does here.
@@ -69,9 +70,15 @@ RUN --mount=type=cache,target=/root/.cache/pip make setup EXTRAS=
 COPY --from=export /app/models/default/ models/default/
 
 FROM base AS runtime
-RUN useradd --no-log-init --uid 10001 --create-home --shell /usr/sbin/nologin parley
+RUN useradd --no-log-init --uid 10001 --create-home --shell /usr/sbin/nologin parley \
+    && mkdir -p /var/lib/parley \
+    && chown 10001 /var/lib/parley
 COPY --from=build /app /app
-ENV PATH=/app/.venv/bin:$PATH
+# The corrections of POST /v1/feedback (a SQLite file the user can write; mount a volume to keep them, or
+# set a postgresql:// URL). Bound to 0.0.0.0, the server takes them only with $PARLEY_FEEDBACK_TOKEN set.
+ENV PATH=/app/.venv/bin:$PATH \
+    PARLEY_FEEDBACK__DATABASE_URL=sqlite:////var/lib/parley/feedback.sqlite3
+VOLUME ["/var/lib/parley"]
 USER 10001
 EXPOSE 8000
 # 200 once the model is loaded and warmed up. No curl in the slim image: Python's urllib.

@@ -119,7 +119,9 @@ class ServerProcess:
     def start(self) -> float:
         """Start the server and wait until /readyz says ready; seconds from spawn to ready."""
         env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-        env.pop("PARLEY_ADMIN_TOKEN", None)  # the admin endpoints stay off: nothing here measures them
+        # The admin endpoints stay off, and feedback is open on loopback: nothing here measures tokens.
+        env.pop("PARLEY_ADMIN_TOKEN", None)
+        env.pop("PARLEY_FEEDBACK_TOKEN", None)
         log = self.log_path.open("wb")
         started = time.perf_counter()
         self.process = subprocess.Popen(self.command, cwd=self.cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -171,6 +173,12 @@ class ServerProcess:
         try:
             self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def kill(self) -> None:
+        """SIGKILL: the server stops at once, whatever it was doing."""
+        if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait(timeout=10)
 

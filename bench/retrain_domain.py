@@ -22,22 +22,14 @@ from pathlib import Path
 
 import torch
 
-from model.predictor import Predictor
+from bench.realdev import measure
 from parley.config import DEFAULT_CONFIG_PATH, load_settings
-from training.data import Document, read_documents, write_documents
-from training.evaluate import apply_thresholds, compute_metrics, gold_matrix, score_documents
+from training.data import read_documents, write_documents
 from training.train import train
 
 ROOT = Path(__file__).resolve().parent.parent
 
 RESULTS = ROOT / "bench" / "results"
-
-
-def measure(model_dir: Path, documents: list[Document]) -> dict[str, float]:
-    predictor = Predictor.from_pretrained(model_dir, device="auto", backend="torch")
-    scores = score_documents(predictor, documents)
-    result = compute_metrics(gold_matrix(documents), apply_thresholds(scores, predictor.metadata.thresholds), scores)
-    return {"macro_f1_acts": result.macro_f1_acts, "boilerplate_f1": result.boilerplate_f1}
 
 
 def main() -> None:

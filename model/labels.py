@@ -11,3 +11,13 @@ LABELS: tuple[str, ...] = (BOILERPLATE, *ACTS)
 
 LABEL2ID: dict[str, int] = {label: index for index, label in enumerate(LABELS)}
 ID2LABEL: dict[int, str] = dict(enumerate(LABELS))
+
+
+def check_acts(acts) -> tuple[str, ...]:
+    """``acts`` in ``ACTS`` order; ValueError for an unknown act or one listed twice."""
+    unknown = [act for act in acts if act not in ACTS]
+    if unknown:
+        raise ValueError(f"unknown act {unknown[0]!r}; acts are {', '.join(ACTS)}")
+    if len(set(acts)) != len(acts):
+        raise ValueError("an act is listed twice")
+    return tuple(act for act in ACTS if act in acts)

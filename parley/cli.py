@@ -13,16 +13,19 @@ from parley.cli_common import ConfigOption, fail, settings_or_exit, stderr
 from parley.config import DEFAULT_CONFIG_PATH, Settings
 from parley.data_cli import data_app
 from parley.export_cli import export_command
+from parley.feedback_cli import feedback_app, suggest_command
 from parley.serve_cli import serve_command
 from parley.training_cli import evaluate_command, train_command
 
 app = typer.Typer(help="Label every sentence of a news page: boilerplate, proposal, acceptance, refusal, condition.")
 app.add_typer(data_app, name="data")
 app.add_typer(backbone_app, name="backbone")
+app.add_typer(feedback_app, name="feedback")
 app.command("train")(train_command)
 app.command("evaluate")(evaluate_command)
 app.command("export")(export_command)
 app.command("serve")(serve_command)
+app.command("suggest")(suggest_command)
 
 
 @app.callback()

@@ -76,6 +76,16 @@ class ServingSettings(_Section):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
 
+class FeedbackSettings(_Section):
+    """`POST /v1/feedback` and `parley feedback`: where corrections are stored, and who may send them."""
+
+    # SQLAlchemy URL: sqlite:///PATH (relative to the working folder) or postgresql://USER:PASSWORD@HOST/DB.
+    database_url: str = Field("sqlite:///data/feedback.sqlite3", min_length=1)
+    # On a server bound to another address than loopback, feedback needs the bearer token in this variable.
+    token_env: str | None = Field("PARLEY_FEEDBACK_TOKEN", min_length=1)
+    max_items_per_request: int = Field(100, ge=1)
+
+
 class Settings(BaseSettings):
     """Every section; the environment's ``PARLEY_<SECTION>__<KEY>`` variables override what is passed in."""
 
@@ -92,6 +102,7 @@ class Settings(BaseSettings):
     inference: InferenceSettings = InferenceSettings()
     segmentation: SegmentationSettings = SegmentationSettings()
     serving: ServingSettings = ServingSettings()
+    feedback: FeedbackSettings = FeedbackSettings()
     training: TrainingSettings = TrainingSettings()
 
     @classmethod

@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import typer
+from rich.markup import escape
 
-from parley.cli_common import ConfigOption, fail, settings_or_exit
-from parley.config import CONFIG_ENV, DEFAULT_CONFIG_PATH, ConfigError, environment_name
+from parley.cli_common import ConfigOption, fail, settings_or_exit, stderr
+from parley.config import CONFIG_ENV, DEFAULT_CONFIG_PATH, ConfigError, Settings, environment_name
 
 
 def serve_command(
@@ -31,8 +32,8 @@ def serve_command(
     ] = None,
     config: ConfigOption = DEFAULT_CONFIG_PATH,
 ) -> None:
-    """Serve the HTTP API: POST /v1/classify and /v1/classify/batch, GET /v1/model, /healthz, /readyz,
-    /metrics; OpenAPI docs at /docs; a web page to read an article's labels at /."""
+    """Serve the HTTP API: POST /v1/classify and /v1/classify/batch, POST /v1/feedback, GET /v1/model, /healthz,
+    /readyz, /metrics; OpenAPI docs at /docs; a web page to read an article's labels and correct them at /."""
     overrides = {
         ("model", "path"): model,
         ("serving", "host"): host,
@@ -47,14 +48,17 @@ def serve_command(
     from model.predictor import ModelLoadError
     from serve.admin import admin_token
     from serve.app import create_app, load_predictor
+    from serve.auth import token_from_environment
     from serve.logs import configure_logging
 
     serving = settings.serving
     configure_logging(serving.log_level)
     try:
         admin_token(settings)
+        token_from_environment(settings.feedback.token_env)
     except ConfigError as error:
         raise fail(str(error), 2) from error
+    _prepare_feedback_database(settings)
     try:
         predictor = load_predictor(settings)
     except ModelLoadError as error:
@@ -80,3 +84,23 @@ def serve_command(
             if value is not None:
                 os.environ[environment_name(section, key)] = str(value)
         uvicorn.run("serve.app:app_from_environment", factory=True, workers=serving.workers, **options)
+
+
+def _prepare_feedback_database(settings: Settings) -> None:
+    """Create or upgrade the feedback database once, before any worker starts.
+
+    A URL that is not one stops the command; a database that cannot be reached now only warns: classification
+    does not need it, and `POST /v1/feedback` answers 503 until it can be opened.
+    """
+    from feedback.store import FeedbackStore, FeedbackStoreError
+
+    try:
+        store = FeedbackStore(settings.feedback.database_url)
+    except FeedbackStoreError as error:
+        raise fail(str(error), 2) from error
+    try:
+        store.ensure_schema()
+    except FeedbackStoreError as error:
+        stderr.print(f"[yellow]warning:[/yellow] {escape(str(error))}; POST /v1/feedback answers 503 until it opens")
+    finally:
+        store.close()

@@ -16,7 +16,11 @@ def train_command(
     ] = None,
     dev: Annotated[list[Path] | None, typer.Option(help="Dev files. Default: training.dev_files.")] = None,
     with_corpus: Annotated[
-        bool, typer.Option(help="Also train on training.train_files (the corpus) besides --data.")
+        bool,
+        typer.Option(
+            help="Also train on training.train_files (the corpus) besides --data, whose pages are then repeated "
+            "up to training.data_share of each epoch."
+        ),
     ] = False,
     init_from: Annotated[Path | None, typer.Option(help="Continue from this Parley model folder.")] = None,
     output: Annotated[Path | None, typer.Option(help="Model folder to write. Default: training.output_dir.")] = None,
@@ -31,14 +35,12 @@ def train_command(
 
     settings = settings_or_exit(config)
     options = settings.training
-    train_files = list(data or options.train_files)
-    if data and with_corpus:
-        train_files += options.train_files
     try:
         result = train(
             options,
             settings.page,
-            train_files=train_files,
+            train_files=list(data or options.train_files),
+            corpus_files=list(options.train_files) if data and with_corpus else None,
             dev_files=list(dev or options.dev_files),
             output_dir=output or options.output_dir,
             init_from=init_from,

@@ -17,18 +17,15 @@ reason. One reload runs at a time (409 while one is running).
 """
 
 import asyncio
-import hashlib
-import hmac
 import json
 import logging
-import os
 import time
 from pathlib import Path, PurePosixPath
 from typing import Annotated
 
 import numpy as np
 from fastapi import APIRouter, Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, ConfigDict, Field
 
 from model.folder import CONFIG_FILE, read_model_metrics
@@ -36,31 +33,20 @@ from model.labels import LABELS
 from model.predictor import ModelLoadError, Predictor
 from model.sample_pages import EXAMPLE_PAGE
 from model.segment import segment_text
-from parley.config import ConfigError, Settings
+from parley.config import Settings
+from serve.auth import bearer, check_bearer, token_from_environment
 from serve.errors import ApiError
 from serve.schemas import ErrorResponse, ModelInfo, model_info
 from serve.service import ServiceDep
 
 logger = logging.getLogger(__name__)
 
-MIN_TOKEN_LENGTH = 16
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
-# Declares the bearer scheme in the OpenAPI docs; the token itself is checked by `require_admin`.
-bearer = HTTPBearer(auto_error=False, description="The token in the variable named by serving.admin_token_env.")
 
 
 def admin_token(settings: Settings) -> str | None:
-    """The admin token from the environment, or None when the admin endpoints are disabled.
-
-    A token shorter than ``MIN_TOKEN_LENGTH`` is a configuration error (``parley serve`` refuses to start).
-    """
-    name = settings.serving.admin_token_env
-    token = os.environ.get(name, "") if name else ""
-    if not token:
-        return None
-    if len(token) < MIN_TOKEN_LENGTH:
-        raise ConfigError(f"the admin token in ${name} is shorter than {MIN_TOKEN_LENGTH} characters; use a long one")
-    return token
+    """The admin token from the environment, or None when the admin endpoints are disabled."""
+    return token_from_environment(settings.serving.admin_token_env)
 
 
 class ReloadRequest(BaseModel):
@@ -85,24 +71,12 @@ class ReloadResponse(BaseModel):
 def require_admin(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> None:
-    """404 while disabled, 401 without the right bearer token (compared in constant time)."""
+    """404 while disabled, 401 without the right bearer token."""
     token: str | None = request.app.state.admin_token
     if token is None:
         env = request.app.state.settings.serving.admin_token_env
         raise ApiError(404, "admin_disabled", f"the admin endpoints are disabled: set a token in ${env} to enable them")
-    given = credentials.credentials if credentials is not None else ""
-    # Digests of equal length, compared in constant time: neither the token nor its length leaks through timing.
-    if not hmac.compare_digest(_digest(given), _digest(token)):
-        raise ApiError(
-            401,
-            "unauthorized",
-            "a valid `Authorization: Bearer TOKEN` header is required",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-
-
-def _digest(secret: str) -> bytes:
-    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).digest()
+    check_bearer(credentials, token)
 
 
 def resolve_model_folder(root: Path, name: str) -> Path:

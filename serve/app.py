@@ -15,13 +15,17 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from feedback.store import FeedbackStore
 from model.folder import read_model_metrics
 from model.predictor import Predictor
 from parley import __version__
 from parley.config import CONFIG_ENV, DEFAULT_CONFIG_PATH, Settings, load_settings
 from serve.admin import admin_token
 from serve.admin import router as admin_router
+from serve.auth import token_from_environment
 from serve.errors import install_error_handlers
+from serve.feedback import CLIENT_HEADER
+from serve.feedback import router as feedback_router
 from serve.logs import configure_logging
 from serve.metrics import Metrics
 from serve.middleware import REQUEST_ID_HEADER, install_request_middleware
@@ -46,9 +50,12 @@ def load_predictor(settings: Settings) -> Predictor:
 
 
 def create_app(settings: Settings, predictor: Predictor | None = None) -> FastAPI:
-    """The app; raises ``ConfigError`` for an admin token that is too short."""
+    """The app; raises ``ConfigError`` for a token that is too short, ``FeedbackStoreError`` for a database URL
+    that is not one."""
     metrics = Metrics()
     token = admin_token(settings)
+    feedback_token = token_from_environment(settings.feedback.token_env)
+    feedback_store = FeedbackStore(settings.feedback.database_url)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -67,6 +74,7 @@ def create_app(settings: Settings, predictor: Predictor | None = None) -> FastAP
         warm_up.cancel()
         await asyncio.gather(warm_up, return_exceptions=True)
         await service.stop()
+        feedback_store.close()
 
     app = FastAPI(
         title="Parley",
@@ -78,6 +86,8 @@ def create_app(settings: Settings, predictor: Predictor | None = None) -> FastAP
     app.state.metrics = metrics
     app.state.admin_token = token
     app.state.reload_lock = asyncio.Lock()
+    app.state.feedback_token = feedback_token
+    app.state.feedback_store = feedback_store
     install_error_handlers(app)
     install_request_middleware(app, settings.serving.max_body_bytes)
     if settings.serving.cors_origins:  # added last: outermost, so that error answers carry the headers too
@@ -85,11 +95,12 @@ def create_app(settings: Settings, predictor: Predictor | None = None) -> FastAP
             CORSMiddleware,
             allow_origins=settings.serving.cors_origins,
             allow_methods=["GET", "POST"],
-            allow_headers=["Content-Type", REQUEST_ID_HEADER],
+            allow_headers=["Content-Type", REQUEST_ID_HEADER, CLIENT_HEADER],  # never Authorization
             expose_headers=[REQUEST_ID_HEADER],
         )
     app.include_router(router)
     app.include_router(admin_router)
+    app.include_router(feedback_router)
     app.include_router(page_router)
     return app
 

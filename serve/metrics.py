@@ -60,6 +60,12 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.corrections = Counter(
+            "parley_feedback_corrections",
+            "Corrections stored by POST /v1/feedback.",
+            registry=self.registry,
+        )
+
     def observe_batch(self, windows: int, requests: int) -> None:
         self.batch_windows.observe(windows)
         self.batch_requests.observe(requests)

@@ -77,7 +77,7 @@ async def _classify_request(request: Request) -> ClassifyRequest:
         raise validation_error(error) from error
 
 
-def _require_json(request: Request) -> None:
+def require_json(request: Request) -> None:
     media_type, _ = _content_type(request)
     if not _is_json(media_type):
         raise ApiError(415, "unsupported_media_type", f"Content-Type {media_type} is not {JSON}")
@@ -122,7 +122,7 @@ async def classify(request: Request, service: ServiceDep) -> ApiClassifyResponse
     "/v1/classify/batch",
     response_model=BatchResponse,
     responses=ERRORS,
-    dependencies=[Depends(_require_json)],
+    dependencies=[Depends(require_json)],
     summary="Label every sentence of several pages",
 )
 async def classify_batch(

@@ -2,8 +2,9 @@
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, StrictBool, Tag, field_validator, model_validator
 
+from model.labels import LABELS, check_acts
 from model.predictor import Predictor, SegmentPrediction
 from model.sample_pages import EXAMPLE_PAGE
 
@@ -161,3 +162,121 @@ class ErrorDetail(BaseModel):
 class ErrorResponse(BaseModel):
     error: ErrorDetail
     request_id: str
+
+
+# POST /v1/feedback: a user's labels for a sentence the model got wrong (or right).
+
+
+class FeedbackModel(BaseModel):
+    """The model whose answer is corrected: `model` of the /v1/classify answer (its backbone is not kept)."""
+
+    name: str = Field(min_length=1, max_length=200)
+    version: str = Field(min_length=1, max_length=100)
+    backbone: str | None = None
+
+
+class FeedbackItem(BaseModel):
+    """One sentence and the labels it should have."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, description="The sentence, as /v1/classify gave it back.")
+    boilerplate: StrictBool = Field(description="Not part of the article (menus, teasers, credits, …).")
+    acts: list[str] = Field(
+        [],
+        description="The acts it makes or reports (none for boilerplate or neutral content).",
+        examples=[["proposal"]],
+    )
+    context: list[str] | None = Field(
+        None,
+        min_length=1,
+        description="The page's segments in order, the sentence among them (at least its neighbours): the export "
+        "makes training pages of them.",
+    )
+    scores: dict[str, float] | None = Field(
+        None, description="The scores the model gave (one per label); computed now by the served model when absent."
+    )
+    model: FeedbackModel | None = Field(None, description="The model that gave `scores`. Default: the one served.")
+    request_id: str | None = Field(None, max_length=128, description="The /v1/classify answer being corrected.")
+    language: Language = None
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, text: str) -> str:
+        if not text.strip():
+            raise ValueError("text is empty")
+        return text
+
+    @field_validator("acts")
+    @classmethod
+    def _known_acts(cls, acts: list[str]) -> list[str]:
+        return list(check_acts(acts))
+
+    @field_validator("scores")
+    @classmethod
+    def _one_score_per_label(cls, scores: dict[str, float] | None) -> dict[str, float] | None:
+        if scores is None:
+            return None
+        if sorted(scores) != sorted(LABELS):
+            raise ValueError(f"scores needs one value for each label: {', '.join(LABELS)}")
+        if not all(0 <= value <= 1 for value in scores.values()):
+            raise ValueError("scores are values in [0, 1]")
+        return {label: scores[label] for label in LABELS}
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "FeedbackItem":
+        if self.boilerplate and self.acts:
+            raise ValueError("a boilerplate sentence has no acts (docs/labels.md)")
+        if self.context is not None and self.text not in self.context:
+            raise ValueError("context must hold the sentence itself, in its place among its neighbours")
+        if self.context is not None and any(not segment.strip() for segment in self.context):
+            raise ValueError("context holds an empty segment")
+        return self
+
+
+class FeedbackBatch(BaseModel):
+    """Several corrections, stored together (all or none)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[FeedbackItem] = Field(min_length=1)
+
+
+def _feedback_kind(value: Any) -> str:
+    return "batch" if isinstance(value, dict) and "items" in value else "item"
+
+
+FeedbackRequest = Annotated[
+    Annotated[FeedbackItem, Tag("item")] | Annotated[FeedbackBatch, Tag("batch")],
+    Discriminator(_feedback_kind),
+]
+
+
+class FeedbackCreated(BaseModel):
+    id: int = Field(description="The stored correction's id.")
+
+
+class FeedbackBatchCreated(BaseModel):
+    ids: list[int] = Field(description="The stored corrections' ids, in the order of `items`.")
+
+
+FEEDBACK_EXAMPLES = {
+    "item": {
+        "summary": "One sentence, with its page",
+        "value": {
+            "text": EXAMPLE_SENTENCES[1],
+            "boilerplate": False,
+            "acts": ["refusal"],
+            "context": EXAMPLE_SENTENCES,
+        },
+    },
+    "items": {
+        "summary": "Several sentences",
+        "value": {
+            "items": [
+                {"text": EXAMPLE_SENTENCES[0], "boilerplate": False, "acts": ["proposal", "condition"]},
+                {"text": "Partager sur Facebook", "boilerplate": True},
+            ]
+        },
+    },
+}

@@ -543,3 +543,33 @@ def test_the_ablation_report_is_a_section_with_its_headings_one_level_down():
     assert "## 9. Pair model against page model (from `bench/results/page_vs_pair.md`)" in text
     assert "\n### data/test.jsonl\n\n| model |" in text
     assert "## 9." not in bench_report.render({})
+
+
+def test_the_feedback_loop_gives_the_user_a_third_of_the_pages_spread_over_domains():
+    from bench.feedback_loop import page_corrections, split_user_pages
+    from training.data import Document, LabelledSegment
+
+    documents = [
+        Document(
+            doc_id=f"rd-{domain}-{number:03d}",
+            lang="fr",
+            segments=(
+                LabelledSegment(text=f"Menu {domain}{number}", boilerplate=True),
+                LabelledSegment(text=f"Offre {domain}{number}.", boilerplate=False, acts=("proposal", "condition")),
+            ),
+        )
+        for domain in "abcd"
+        for number in range(1, 31)
+    ]
+    user, held_out = split_user_pages(list(reversed(documents)))
+    assert len(user) == 40 and len(held_out) == 80
+    assert {d.doc_id for d in user}.isdisjoint(d.doc_id for d in held_out)
+    assert sorted(sum(d.doc_id.startswith(f"rd-{x}") for d in user) for x in "abcd") == [10, 10, 10, 10]
+    body = page_corrections(user[0])
+    assert body["items"][1] == {
+        "text": user[0].segments[1].text,
+        "boilerplate": False,
+        "acts": ["proposal", "condition"],
+        "context": [s.text for s in user[0].segments],
+        "language": "fr",
+    }

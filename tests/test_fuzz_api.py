@@ -1,7 +1,7 @@
 """Schemathesis against the service's own OpenAPI schema, over real HTTP (uvicorn on loopback).
 
 Schemathesis's own runner (`st run`) reads /openapi.json of a live app and tests every operation in it
-(classify, batch, model info, health, readiness, metrics, admin reload) with its phases: the schema's
+(classify, batch, feedback, model info, health, readiness, metrics, admin reload) with its phases: the schema's
 examples, coverage cases (boundaries and every kind of schema violation) and generated requests, valid and
 invalid. Every answer must not be a 5xx, must be a documented status with the documented content type and a
 body that matches the schema, invalid input must be refused, and each must come within the request timeout
@@ -46,7 +46,7 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 @pytest.fixture(scope="module")
 def api_url(tiny_model_dir, tmp_path_factory):
-    """A live app with small limits, the admin endpoint enabled, and one reloadable model folder."""
+    """A live app with small limits, the admin and feedback endpoints enabled, and one reloadable model folder."""
     models_root = tmp_path_factory.mktemp("fuzz-models")
     shutil.copytree(tiny_model_dir, models_root / "tiny")
     settings = Settings.model_validate(
@@ -62,6 +62,12 @@ def api_url(tiny_model_dir, tmp_path_factory):
                 "request_timeout_s": 10,
                 "admin_token_env": TOKEN_ENV,
                 "models_root": str(models_root),
+            },
+            # Feedback behind the same token as the admin endpoints, into a database of the test's own.
+            "feedback": {
+                "database_url": f"sqlite:///{tmp_path_factory.mktemp('fuzz-feedback') / 'feedback.sqlite3'}",
+                "token_env": TOKEN_ENV,
+                "max_items_per_request": 5,
             },
         }
     )

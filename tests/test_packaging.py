@@ -191,7 +191,7 @@ def test_the_wheel_carries_the_default_settings_and_the_web_page(tmp_path):
     assert DEFAULT_CONFIG_PATH.parent == Path(sys.modules["parley"].__file__).resolve().parent
     source = tmp_path / "source"  # built from a copy: setuptools leaves build/ beside the sources
     ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
-    for package in ("parley", "model", "training", "serve"):
+    for package in ("parley", "model", "training", "serve", "feedback"):
         shutil.copytree(ROOT / package, source / package, ignore=ignore)
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(ROOT / name, source / name)
@@ -214,7 +214,13 @@ def test_the_wheel_carries_the_default_settings_and_the_web_page(tmp_path):
     )
     [wheel] = tmp_path.glob("parley-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert {"parley/default.yaml", "serve/static/index.html", "training/settings.py"} <= names
+    assert {
+        "parley/default.yaml",
+        "serve/static/index.html",
+        "training/settings.py",
+        "feedback/migrations/env.py",
+        "feedback/migrations/versions/0001_corrections.py",
+    } <= names
 
 
 # What the [train] extra brings; serving must run without any of it (the image does not carry it).
@@ -228,16 +234,23 @@ from fastapi.testclient import TestClient
 from parley.cli import app  # every command's module is imported by the CLI
 from parley.config import Settings
 from serve.app import create_app
-settings = Settings(model={{"path": {model!r}}}, inference={{"device": "cpu", "backend": "torch"}})
+settings = Settings(
+    model={{"path": {model!r}}},
+    inference={{"device": "cpu", "backend": "torch"}},
+    feedback={{"database_url": {database!r}}},
+)
 with TestClient(create_app(settings)) as client:
     answer = client.post("/v1/classify", json={{"text": "La direction propose une prime. Le syndicat refuse."}})
     assert answer.status_code == 200, answer.text
+    correction = client.post("/v1/feedback", json={{"text": "Le syndicat refuse.", "boilerplate": False}})
+    assert correction.status_code == 201, correction.text
     print(len(answer.json()["sentences"]))
 """
 
 
-def test_serving_needs_no_training_extra(tiny_model_dir):
-    code = SERVE_WITHOUT_TRAIN_EXTRA.format(blocked=TRAIN_EXTRA_MODULES, model=str(tiny_model_dir))
+def test_serving_needs_no_training_extra(tiny_model_dir, tmp_path):
+    database = f"sqlite:///{tmp_path / 'feedback.sqlite3'}"
+    code = SERVE_WITHOUT_TRAIN_EXTRA.format(blocked=TRAIN_EXTRA_MODULES, model=str(tiny_model_dir), database=database)
     finished = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT, env=_child_env()
     )

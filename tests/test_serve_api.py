@@ -230,12 +230,16 @@ def test_openapi_docs_show_both_bodies_with_examples(client):
         "/readyz",
         "/metrics",
         "/v1/admin/reload",
+        "/v1/feedback",
     }
     classify_body = spec["paths"]["/v1/classify"]["post"]["requestBody"]["content"]
     assert {"text", "sentences"} <= set(classify_body["application/json"]["examples"])
     assert "example" in classify_body["text/plain"]
     batch_body = spec["paths"]["/v1/classify/batch"]["post"]["requestBody"]["content"]["application/json"]
     assert "documents" in batch_body["examples"]
+    feedback_body = spec["paths"]["/v1/feedback"]["post"]["requestBody"]["content"]["application/json"]
+    assert {"item", "items"} <= set(feedback_body["examples"])
+    assert len(feedback_body["schema"]["oneOf"]) == 2  # one correction, or several
 
 
 def test_the_web_page_and_its_files_are_served_outside_the_api_docs(client):
@@ -418,7 +422,7 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def uvicorn_runs(monkeypatch):
+def uvicorn_runs(monkeypatch, feedback_database_env):
     """What `parley serve` hands to uvicorn.run, instead of serving."""
     calls = []
     monkeypatch.setattr("uvicorn.run", lambda app, **options: calls.append((app, options)))

@@ -185,7 +185,7 @@ class _Poll:
         return self.http.get(f"{self.url}{path}")
 
 
-def test_serve_hands_the_shutdown_timeout_to_uvicorn(tiny_model_dir, tmp_path, monkeypatch):
+def test_serve_hands_the_shutdown_timeout_to_uvicorn(tiny_model_dir, tmp_path, monkeypatch, feedback_database_env):
     calls = []
     monkeypatch.setattr("uvicorn.run", lambda app, **options: calls.append(options))
     monkeypatch.setattr("serve.logs.configure_logging", lambda level: None)

@@ -11,7 +11,7 @@ from parley.config import Settings
 from training.data import DataError
 from training.model_card import write_model_card
 from training.settings import TrainingSettings
-from training.train import train
+from training.train import data_repeats, train
 
 PAGES = [
     [
@@ -138,6 +138,47 @@ def test_init_from_keeps_the_label_schema_and_page_settings(trained):
     assert read_metadata(config).page == read_metadata(Predictor.from_pretrained(output).model.config).page
     record = json.loads((again / "training.json").read_text(encoding="utf-8"))
     assert record["init_from"] == str(output)
+
+
+def test_pages_of_your_own_beside_the_corpus_are_repeated_up_to_their_share(trained):
+    _, output, train_file, dev_file, tmp_path = trained
+    mine = write_pages(tmp_path / "mine.jsonl", "mine", copies=1)  # 2 pages beside a corpus of 8
+    settings = settings_for("unused-backbone", tmp_path, epochs=1, data_share=0.5)
+    again = tmp_path / "with-corpus"
+    train(
+        settings.training,
+        settings.page,
+        train_files=[mine],
+        corpus_files=[train_file],
+        dev_files=[dev_file],
+        output_dir=again,
+        init_from=output,
+    )
+    record = json.loads((again / "training.json").read_text(encoding="utf-8"))
+    assert record["train_files_repeated"] == 4  # 8 of 16 pages: half the epoch
+    assert record["train_documents"] == 16 and record["corpus_files"] == [str(train_file)]
+
+
+def test_data_repeats_reach_the_share_and_never_drop_below_once():
+    assert data_repeats(40, 1071, 0.25) == 9  # 360 of 1431 pages
+    assert data_repeats(40, 1071, 0.0) == 1
+    assert data_repeats(500, 100, 0.25) == 1
+    assert data_repeats(40, 0, 0.25) == 1
+
+
+def test_a_page_id_in_both_your_data_and_the_corpus_is_refused(trained):
+    _, output, train_file, dev_file, tmp_path = trained
+    settings = settings_for("unused-backbone", tmp_path, epochs=1)
+    with pytest.raises(ValueError, match="is both in --data and in the corpus"):
+        train(
+            settings.training,
+            settings.page,
+            train_files=[train_file],
+            corpus_files=[train_file],
+            dev_files=[dev_file],
+            output_dir=tmp_path / "clash",
+            init_from=output,
+        )
 
 
 def test_init_from_refuses_a_model_that_is_not_parley(tiny_model_dir, trained, tmp_path):

@@ -23,7 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator, model_validator
 
-from model.labels import ACTS, LABELS
+from model.labels import LABELS, check_acts
 
 ACT_SEPARATOR = "|"
 
@@ -65,12 +65,7 @@ class LabelledSegment(BaseModel):
     @field_validator("acts")
     @classmethod
     def _known_acts(cls, acts: tuple[str, ...]) -> tuple[str, ...]:
-        unknown = [act for act in acts if act not in ACTS]
-        if unknown:
-            raise ValueError(f"unknown act {unknown[0]!r}; acts are {', '.join(ACTS)}")
-        if len(set(acts)) != len(acts):
-            raise ValueError("an act is listed twice")
-        return tuple(act for act in ACTS if act in acts)
+        return check_acts(acts)
 
     @field_validator("family")
     @classmethod

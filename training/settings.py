@@ -34,6 +34,8 @@ class TrainingSettings(BaseModel):
     sampling: Literal["random", "group_by_length", "by_tokens"] = "by_tokens"
     # Share of the training pages read one segment per window instead of whole (training.train.build_dataset).
     alone_share: float = Field(0.5, ge=0, le=1)
+    # With --with-corpus: the --data pages are repeated until they make at least this share of an epoch's pages.
+    data_share: float = Field(0.25, ge=0, lt=1)
     eval_batch_size: int = Field(64, ge=1)
     gradient_accumulation_steps: int = Field(1, ge=1)
     weight_decay: float = Field(0.01, ge=0)

@@ -21,6 +21,7 @@ weights, so the thresholds agree, and all wait for the folder before they return
 
 import json
 import logging
+import math
 import time
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -257,14 +258,21 @@ def train(
     output_dir: Path,
     init_from: Path | None = None,
     resume: bool = False,
+    corpus_files: list[Path] | None = None,
 ) -> TrainingResult:
     """Fine-tune, tune thresholds on dev, and write the model folder to ``output_dir``.
 
-    ``page`` says how a new model reads pages; a model continued ``init_from`` keeps its own.
+    ``page`` says how a new model reads pages; a model continued ``init_from`` keeps its own. ``corpus_files``
+    are mixed in with ``train_files`` (`parley train --data FILE --with-corpus`), whose pages are then repeated
+    up to ``options.data_share`` of an epoch (:func:`data_repeats`).
     """
     started = time.monotonic()
     # Read and validate every file first: nothing is trained on half-valid data.
     train_documents = read_documents(train_files)
+    corpus_documents = read_documents(corpus_files) if corpus_files else []
+    repeats = data_repeats(len(train_documents), len(corpus_documents), options.data_share)
+    _check_no_shared_ids(train_documents, corpus_documents)
+    train_documents = corpus_documents + train_documents * repeats
     dev_documents = read_documents(dev_files)
     if options.threads > 0:
         torch.set_num_threads(options.threads)
@@ -341,6 +349,8 @@ def train(
     )
     record = {
         "train_files": [str(path) for path in train_files],
+        "corpus_files": [str(path) for path in corpus_files or []],
+        "train_files_repeated": repeats,
         "dev_files": [str(path) for path in dev_files],
         "train_documents": len(train_documents),
         "train_segments": len(train_gold),
@@ -367,6 +377,20 @@ def train(
     # torchrun then stops them).
     trainer.accelerator.wait_for_everyone()
     return result
+
+
+def data_repeats(data_pages: int, corpus_pages: int, share: float) -> int:
+    """How many times an epoch reads the pages of ``--data`` beside a corpus, so that they make at least ``share``
+    of its pages: a few pages of a user's own would otherwise be lost among the corpus's."""
+    if not corpus_pages or not data_pages or share == 0:
+        return 1
+    return max(1, math.ceil(share * corpus_pages / ((1 - share) * data_pages)))
+
+
+def _check_no_shared_ids(data: list[Document], corpus: list[Document]) -> None:
+    shared = {document.doc_id for document in data} & {document.doc_id for document in corpus}
+    if shared:
+        raise ValueError(f"doc_id {min(shared)!r} is both in --data and in the corpus: give each page its own id")
 
 
 def last_complete_checkpoint(folder: Path) -> Path | None:
